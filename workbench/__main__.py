@@ -1,0 +1,5 @@
+import sys
+
+from workbench.app.main import main
+
+sys.exit(main())

@@ -1,0 +1,49 @@
+"""Entry point: arguments, logging, the QApplication on a qasync loop, the main window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+from workbench import __version__
+from workbench.services.paths import DataPaths, data_paths
+
+log = logging.getLogger("workbench")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="workbench", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"Workbench {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="keep the store and settings in DIR")
+    parser.add_argument(
+        "--screenshot", metavar="FILE", help="start, lay out the window, save it as PNG, quit"
+    )
+    return parser.parse_args(argv)
+
+
+def configure_logging(paths: DataPaths) -> None:
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        paths.logs / "workbench.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    paths = data_paths(args.data_dir)
+    configure_logging(paths)
+    # Qt is imported only now so --version and --help work without a display.
+    from workbench.app.qt_app import run
+
+    return run(paths, Path(args.screenshot) if args.screenshot else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

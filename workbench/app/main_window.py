@@ -1,0 +1,220 @@
+"""The main window: docks from the panel list, menus, shortcuts, status bar, saved layout.
+
+It holds no feature logic; panels and dialogs do the work.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+
+from workbench import __version__
+from workbench.app.context import AppContext
+from workbench.app.panels import PANELS, PanelSpec
+from workbench.core.endpoints import Endpoint
+from workbench.services.probe import ProbeResult, probe_endpoint
+from workbench.ui.dialogs.endpoints import EndpointsDialog
+from workbench.ui.widgets.start_page import StartPage
+from workbench.ui.widgets.work_indicator import WorkIndicator
+
+# Bump when a change to docks would make old saved states restore badly; they are then ignored.
+LAYOUT_VERSION = 1
+STATUS_TIMEOUT_MS = 8000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("main_window")
+        self.setWindowTitle("Workbench")
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+        )
+        self.docks: dict[str, QDockWidget] = {}
+        self.panels: dict[str, QWidget] = {}
+        self._build_actions()
+        self.start_page = StartPage(self.new_session_action, self.endpoints_action)
+        self.setCentralWidget(self.start_page)
+        for spec in PANELS:
+            self._add_dock(spec)
+        self._build_menus()
+        self._build_status_bar()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self.resize(1280, 800)
+        self.restore_layout()
+
+        ctx.bus.session_opened.connect(self._session_opened)
+        ctx.bus.session_deleted.connect(self._session_closed_if_open)
+        ctx.bus.session_renamed.connect(self._session_renamed)
+        ctx.bus.active_endpoint_changed.connect(lambda _id: self._show_endpoint())
+        ctx.tasks.failed.connect(lambda label, err: self.say(f"{label} failed: {err}"))
+        sessions_panel = self.panels.get("sessions")
+        if sessions_panel is not None and hasattr(sessions_panel, "status_message"):
+            sessions_panel.status_message.connect(self.say)
+        self._open_session_id: int | None = None
+        self._show_endpoint()
+
+    # --- building ------------------------------------------------------------------------------
+    def _action(self, text: str, name: str, slot, shortcut: QKeySequence | str = "") -> QAction:
+        action = QAction(text, self, objectName=name)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_session_action = self._action(
+            "&New Session", "action.new_session", self.new_session, QKeySequence.StandardKey.New
+        )
+        self.endpoints_action = self._action(
+            "&Endpoints…", "action.endpoints", self.open_endpoints, "Ctrl+,"
+        )
+        self.reset_layout_action = self._action(
+            "&Reset Layout", "action.reset_layout", self.reset_layout
+        )
+        self.quit_action = self._action(
+            "&Quit", "action.quit", self.close, QKeySequence.StandardKey.Quit
+        )
+        self.full_screen_action = self._action(
+            "&Full Screen", "action.full_screen", self._toggle_full_screen, "F11"
+        )
+        self.undo_action = self.ctx.undo.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setObjectName("action.undo")
+        self.redo_action = self.ctx.undo.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo_action.setObjectName("action.redo")
+
+    def _add_dock(self, spec: PanelSpec) -> None:
+        dock = QDockWidget(spec.title, self)
+        dock.setObjectName(f"dock.{spec.key}")
+        panel = spec.build(self.ctx)
+        dock.setWidget(panel)
+        self.addDockWidget(spec.area, dock)
+        dock.setVisible(spec.visible)
+        toggle = dock.toggleViewAction()
+        toggle.setObjectName(f"action.toggle.{spec.key}")
+        if spec.shortcut:
+            toggle.setShortcut(QKeySequence(spec.shortcut))
+        self.docks[spec.key] = dock
+        self.panels[spec.key] = panel
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.new_session_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.setObjectName("menu.view")
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.reset_layout_action)
+        self.view_menu.addAction(self.full_screen_action)
+        settings_menu = bar.addMenu("&Settings")
+        settings_menu.addAction(self.endpoints_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&About Workbench", self._about)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.addPermanentWidget(WorkIndicator(self.ctx.tasks))
+        self.endpoint_label = QLabel(objectName="status.endpoint")
+        self.endpoint_label.setToolTip("The endpoint and model new runs use (Settings ▸ Endpoints)")
+        status.addPermanentWidget(self.endpoint_label)
+        if self.ctx.keys.warning:
+            keyring_label = QLabel("⚠ keys not saved", objectName="status.keyring")
+            keyring_label.setToolTip(self.ctx.keys.warning)
+            status.addPermanentWidget(keyring_label)
+
+    # --- layout --------------------------------------------------------------------------------
+    def restore_layout(self) -> bool:
+        settings = self.ctx.settings
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        return isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
+
+    def save_layout(self) -> None:
+        self.ctx.settings.setValue("window/geometry", self.saveGeometry())
+        self.ctx.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.ctx.settings.sync()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for spec in PANELS:
+            self.docks[spec.key].setVisible(spec.visible)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        super().closeEvent(event)
+
+    # --- actions -------------------------------------------------------------------------------
+    def say(self, message: str) -> None:
+        self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
+
+    def new_session(self) -> None:
+        self.docks["sessions"].show()
+        self.panels["sessions"].new_session()  # type: ignore[attr-defined]
+
+    def open_endpoints(self) -> EndpointsDialog:
+        dialog = EndpointsDialog(
+            self.ctx.endpoints, self.ctx.keys, self.ctx.tasks, self._probe, self
+        )
+        dialog.finished.connect(lambda _r: self._endpoints_edited())
+        dialog.open()
+        return dialog
+
+    async def _probe(self, endpoint: Endpoint, key: str | None) -> ProbeResult:
+        if endpoint.is_local:
+            return ProbeResult(False, "The built-in model server is not running.")
+        return await probe_endpoint(endpoint, key)
+
+    def _endpoints_edited(self) -> None:
+        self.ctx.bus.endpoints_changed.emit()
+        self.ctx.bus.active_endpoint_changed.emit(self.ctx.endpoints.active_id)
+
+    def _show_endpoint(self) -> None:
+        active = self.ctx.endpoints.active
+        model = active.default_model
+        self.endpoint_label.setText(f"{active.name} · {model}" if model else active.name)
+        self.start_page.show_endpoint(active.name, model)
+
+    def _session_opened(self, session_id: int) -> None:
+        summary = self.ctx.store.sessions.get(session_id)
+        if summary is None:
+            return
+        self._open_session_id = session_id
+        self.setWindowTitle(f"{summary.title} — Workbench")
+        self.start_page.show_session(summary.title, summary.message_count)
+
+    def _session_renamed(self, session_id: int, _title: str) -> None:
+        if session_id == self._open_session_id:
+            self._session_opened(session_id)
+
+    def _session_closed_if_open(self, session_id: int) -> None:
+        if session_id == self._open_session_id:
+            self._open_session_id = None
+            self.setWindowTitle("Workbench")
+            self.start_page.show_session(None)
+
+    def _toggle_full_screen(self) -> None:
+        self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Workbench",
+            f"<b>Workbench {__version__}</b><p>A desktop workbench for the OpenAI API.</p>"
+            f"<p>Data folder: {self.ctx.paths.root}</p>",
+        )

@@ -1,0 +1,33 @@
+"""The one list of dock panels. MainWindow builds its docks, View menu and layout from it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from workbench.app.context import AppContext
+from workbench.ui.panels.sessions import SessionsPanel
+
+Area = Qt.DockWidgetArea
+
+
+@dataclass(frozen=True, slots=True)
+class PanelSpec:
+    key: str  # the dock's object name is dock.<key>; never rename one, saved layouts use it
+    title: str
+    build: Callable[[AppContext], QWidget]
+    area: Area
+    shortcut: str = ""
+    visible: bool = True
+
+
+def _sessions(ctx: AppContext) -> QWidget:
+    return SessionsPanel(ctx.store.sessions, ctx.bus, ctx.undo)
+
+
+PANELS: tuple[PanelSpec, ...] = (
+    PanelSpec("sessions", "Sessions", _sessions, Area.LeftDockWidgetArea, "Ctrl+Shift+S"),
+)

@@ -1,0 +1,89 @@
+"""The Qt side of start-up: one QApplication, one qasync loop, the window, an orderly quit."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from workbench import __version__
+from workbench.app.context import AppContext
+from workbench.app.main_window import MainWindow
+from workbench.app.resources import icon_path
+from workbench.app.startup import open_store
+from workbench.services.paths import DataPaths
+from workbench.services.store import StoreError
+from workbench.ui.theme import follow_system_scheme
+
+SCREENSHOT_SETTLE_MS = 700
+
+
+def make_application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        QGuiApplication.highDpiScaleFactorRoundingPolicy().PassThrough
+    )
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Workbench")
+    app.setApplicationDisplayName("Workbench")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("workbench")
+    app.setWindowIcon(QIcon(str(icon_path("workbench.svg"))))
+    follow_system_scheme(app)
+    return app
+
+
+def ask_start_fresh(problem: StoreError) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Critical, "Workbench can't open its database", str(problem))
+    box.setInformativeText(
+        f"Start Fresh renames {problem.path.name} and keeps it, every byte, in "
+        f"{problem.path.parent}, then opens a new database.\nQuit changes nothing."
+    )
+    fresh = box.addButton("Start Fresh", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is fresh
+
+
+def save_screenshot(window: MainWindow, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path), "PNG"):
+        raise OSError(f"could not write {path}")
+
+
+def run(paths: DataPaths, screenshot: Path | None = None) -> int:
+    app = make_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    store, kept = open_store(paths.database, ask_start_fresh)
+    if store is None:
+        return 1
+    ctx = AppContext.build(paths, store, loop)
+    window = MainWindow(ctx)
+    if kept is not None:
+        window.say(f"The old database was kept as {kept.name}.")
+    window.show()
+    if screenshot is not None:
+
+        def shoot() -> None:
+            save_screenshot(window, screenshot)
+            window.close()
+
+        QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot)
+
+    quitting = asyncio.Event()
+    app.aboutToQuit.connect(quitting.set)
+    app.lastWindowClosed.connect(app.quit)
+    try:
+        loop.run_until_complete(quitting.wait())
+    finally:
+        ctx.tasks.cancel_all()
+        store.close()
+    return 0

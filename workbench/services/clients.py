@@ -1,0 +1,30 @@
+"""One place that turns an Endpoint into an `openai.AsyncOpenAI` client."""
+
+from __future__ import annotations
+
+import openai
+
+from workbench.core.endpoints import Endpoint, EndpointKind
+
+# Servers that need no key still get a non-empty one: the SDK refuses to start without it.
+NO_KEY = "not-needed"
+
+
+def make_client(
+    endpoint: Endpoint,
+    key: str | None,
+    *,
+    base_url: str | None = None,
+    max_retries: int = 2,
+    timeout: float = 60.0,
+) -> openai.AsyncOpenAI:
+    headers = dict(endpoint.headers)
+    if endpoint.kind is EndpointKind.AZURE and key:
+        headers["api-key"] = key  # Azure's v1 API takes the key in this header
+    return openai.AsyncOpenAI(
+        api_key=key or NO_KEY,
+        base_url=base_url or endpoint.base_url,
+        default_headers=headers or None,
+        max_retries=max_retries,
+        timeout=timeout,
+    )

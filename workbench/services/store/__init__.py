@@ -1,0 +1,43 @@
+"""The SQLite store: sessions, the message tree, runs, assets, full-text search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from workbench.services.store.database import connect, set_aside
+from workbench.services.store.errors import StoreCorrupt, StoreError, StoreTooNew
+from workbench.services.store.migrations import LATEST_VERSION, schema_version
+from workbench.services.store.sessions import SessionQueries
+
+
+class Store:
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+        self.sessions = SessionQueries(db)
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Raises StoreError (StoreCorrupt, StoreTooNew) without touching an unusable file."""
+        store = cls(connect(path), path)
+        store.sessions.purge_deleted()
+        return store
+
+    @property
+    def version(self) -> int:
+        return schema_version(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+__all__ = [
+    "LATEST_VERSION",
+    "Store",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreTooNew",
+    "set_aside",
+]

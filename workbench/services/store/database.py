@@ -1,0 +1,71 @@
+"""Opening the SQLite file: refuse what is damaged or too new, never overwrite it."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from workbench.services.store.errors import StoreCorrupt, StoreTooNew
+from workbench.services.store.migrations import LATEST_VERSION, migrate, schema_version
+
+
+def connect(path: Path) -> sqlite_utils.Database:
+    """Open (creating if absent), check and migrate the database at `path`.
+
+    Raises StoreCorrupt or StoreTooNew without having written anything to the file.
+    """
+    existed = path.exists() and path.stat().st_size > 0
+    # check_same_thread=False: writes may come from a worker thread; sqlite serialises them.
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=5.0)
+    try:
+        version = _checked_version(conn, path) if existed else 0
+    except BaseException:
+        conn.close()
+        raise
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.enable_wal()
+    if existed and 0 < version < LATEST_VERSION:
+        _backup_before_migration(db, path, version)
+    migrate(db)
+    return db
+
+
+def _checked_version(conn: sqlite3.Connection, path: Path) -> int:
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        raise StoreCorrupt(
+            path, f"{path.name} is not a readable Workbench database ({exc})."
+        ) from exc
+    if problems != ["ok"]:
+        detail = "; ".join(problems[:3])
+        raise StoreCorrupt(path, f"{path.name} is damaged ({detail}).")
+    if version > LATEST_VERSION:
+        raise StoreTooNew(path, version, LATEST_VERSION)
+    return version
+
+
+def _backup_before_migration(db: sqlite_utils.Database, path: Path, version: int) -> None:
+    backup = path.with_name(f"{path.stem}.v{version}-backup{path.suffix}")
+    if not backup.exists():
+        db.execute("VACUUM INTO ?", [str(backup)])
+
+
+def set_aside(path: Path) -> Path:
+    """Move an unusable database (and its WAL files) out of the way, keeping every byte."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    kept = path.with_name(f"{path.stem}.unusable-{stamp}{path.suffix}")
+    path.rename(kept)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.rename(kept.with_name(kept.name + suffix))
+    return kept
+
+
+__all__ = ["connect", "schema_version", "set_aside"]

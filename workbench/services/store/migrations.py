@@ -1,0 +1,104 @@
+"""The schema, as an ordered list of migrations. Never edit a shipped one: append a new one.
+
+PRAGMA user_version holds how many have been applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1_core_tables(db: sqlite_utils.Database) -> None:
+    db["sessions"].create(
+        {
+            "id": int,
+            "title": str,
+            "system_prompt": str,
+            "endpoint": str,
+            "model": str,
+            "params_json": str,
+            "created_at": str,
+            "last_used_at": str,
+            "deleted_at": str,
+        },
+        pk="id",
+        not_null={"title", "created_at", "last_used_at"},
+        defaults={"title": "New session", "system_prompt": ""},
+    )
+    db["sessions"].create_index(["deleted_at", "last_used_at"])
+    db["messages"].create(
+        {
+            "id": int,
+            "session_id": int,
+            "parent_id": int,
+            "role": str,
+            "content": str,
+            "parts_json": str,  # images, audio and tool calls, by asset hash
+            "status": str,
+            "run_id": int,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id"), ("parent_id", "messages", "id")],
+        not_null={"session_id", "role", "content", "status", "created_at"},
+        defaults={"content": "", "status": "complete"},
+    )
+    db["messages"].create_index(["session_id", "parent_id"])
+    db["runs"].create(
+        {
+            "id": int,
+            "session_id": int,
+            "message_id": int,
+            "endpoint": str,
+            "model": str,
+            "request_json": str,  # never carries a key
+            "response_headers_json": str,
+            "status": str,
+            "started_at": str,
+            "first_token_at": str,
+            "finished_at": str,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "cached_tokens": int,
+            "reasoning_tokens": int,
+            "cost_usd": float,
+            "request_id": str,
+            "error_json": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["runs"].create_index(["session_id"])
+    db["assets"].create(
+        {"hash": str, "mime": str, "size": int, "data": bytes, "created_at": str},
+        pk="hash",
+    )
+
+
+def _v2_message_search(db: sqlite_utils.Database) -> None:
+    # FTS5 over message text, kept in step by triggers; rebuilt so older messages are found too.
+    db["messages"].enable_fts(["content"], fts_version="FTS5", create_triggers=True)
+    db["messages_fts"].rebuild_fts()
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _v1_core_tables,
+    _v2_message_search,
+)
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database, upto: int = LATEST_VERSION) -> int:
+    """Apply the missing migrations, each in its own transaction; returns the new version."""
+    version = schema_version(db)
+    for number in range(version + 1, upto + 1):
+        with db.conn:
+            MIGRATIONS[number - 1](db)
+            db.execute(f"PRAGMA user_version = {number}")
+    return schema_version(db)

@@ -1,0 +1,134 @@
+"""Sessions and their messages: the queries the panels need, nothing more."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from workbench.core.clock import utc_now_iso
+from workbench.core.search import fts_query
+from workbench.core.sessions import (
+    DEFAULT_SESSION_TITLE,
+    MATCH_END,
+    MATCH_START,
+    Message,
+    MessageStatus,
+    Role,
+    SearchHit,
+    SessionSummary,
+)
+
+_SUMMARY_SQL = """
+SELECT s.id, s.title, s.created_at, s.last_used_at,
+       (SELECT count(*) FROM messages m WHERE m.session_id = s.id) AS message_count
+FROM sessions s
+WHERE s.deleted_at IS NULL {where}
+ORDER BY s.last_used_at DESC, s.id DESC
+"""
+
+
+class SessionQueries:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self._db = db
+
+    def create(self, title: str = DEFAULT_SESSION_TITLE, system_prompt: str = "") -> int:
+        now = utc_now_iso()
+        with self._db.conn:
+            table = self._db["sessions"].insert(
+                {
+                    "title": title,
+                    "system_prompt": system_prompt,
+                    "created_at": now,
+                    "last_used_at": now,
+                }
+            )
+        return int(table.last_pk)
+
+    def list(self) -> list[SessionSummary]:
+        rows = self._db.execute(_SUMMARY_SQL.format(where="")).fetchall()
+        return [SessionSummary(*row) for row in rows]
+
+    def get(self, session_id: int) -> SessionSummary | None:
+        rows = self._db.execute(_SUMMARY_SQL.format(where="AND s.id = ?"), [session_id]).fetchall()
+        return SessionSummary(*rows[0]) if rows else None
+
+    def rename(self, session_id: int, title: str) -> None:
+        title = " ".join(title.split()) or DEFAULT_SESSION_TITLE
+        with self._db.conn:
+            self._db["sessions"].update(session_id, {"title": title})
+
+    def touch(self, session_id: int) -> None:
+        with self._db.conn:
+            self._db["sessions"].update(session_id, {"last_used_at": utc_now_iso()})
+
+    def delete(self, session_id: int) -> None:
+        """Hide the session; `restore` brings it back until `purge_deleted` runs."""
+        with self._db.conn:
+            self._db["sessions"].update(session_id, {"deleted_at": utc_now_iso()})
+
+    def restore(self, session_id: int) -> None:
+        with self._db.conn:
+            self._db["sessions"].update(session_id, {"deleted_at": None})
+
+    def purge_deleted(self) -> int:
+        ids = [
+            r[0] for r in self._db.execute("SELECT id FROM sessions WHERE deleted_at IS NOT NULL")
+        ]
+        with self._db.conn:
+            for session_id in ids:
+                # Children first: messages point at their parents.
+                self._db.execute(
+                    "UPDATE messages SET parent_id = NULL WHERE session_id = ?", [session_id]
+                )
+                self._db.execute("DELETE FROM messages WHERE session_id = ?", [session_id])
+                self._db.execute("DELETE FROM runs WHERE session_id = ?", [session_id])
+                self._db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
+        return len(ids)
+
+    def add_message(
+        self,
+        session_id: int,
+        role: Role,
+        content: str,
+        parent_id: int | None = None,
+        status: MessageStatus = MessageStatus.COMPLETE,
+    ) -> int:
+        now = utc_now_iso()
+        with self._db.conn:
+            table = self._db["messages"].insert(
+                {
+                    "session_id": session_id,
+                    "parent_id": parent_id,
+                    "role": str(role),
+                    "content": content,
+                    "status": str(status),
+                    "created_at": now,
+                }
+            )
+            self._db["sessions"].update(session_id, {"last_used_at": now})
+        return int(table.last_pk)
+
+    def messages(self, session_id: int) -> list[Message]:
+        rows = self._db.execute(
+            "SELECT id, session_id, parent_id, role, content, status, created_at "
+            "FROM messages WHERE session_id = ? ORDER BY id",
+            [session_id],
+        ).fetchall()
+        return [
+            Message(r[0], r[1], r[2], Role(r[3]), r[4], MessageStatus(r[5]), r[6]) for r in rows
+        ]
+
+    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        query = fts_query(text)
+        if query is None:
+            return []
+        rows = self._db.execute(
+            "SELECT m.session_id, s.title, m.id, "
+            "snippet(messages_fts, 0, ?, ?, '…', 12) "
+            "FROM messages_fts "
+            "JOIN messages m ON m.rowid = messages_fts.rowid "
+            "JOIN sessions s ON s.id = m.session_id "
+            "WHERE messages_fts MATCH ? AND s.deleted_at IS NULL "
+            "ORDER BY messages_fts.rank LIMIT ?",
+            [MATCH_START, MATCH_END, query, limit],
+        ).fetchall()
+        return [SearchHit(*row) for row in rows]

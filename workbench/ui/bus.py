@@ -1,0 +1,18 @@
+"""App-wide announcements. Panels receive the bus in their constructor and never import each other.
+
+It lives in `ui` rather than `app` so panels can name its type without breaking the layer rule.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+
+class Bus(QObject):
+    session_opened = Signal(int)  # session id
+    session_renamed = Signal(int, str)
+    session_deleted = Signal(int)
+    sessions_changed = Signal()
+    endpoints_changed = Signal()
+    active_endpoint_changed = Signal(str)  # endpoint id
+    run_finished = Signal(object)  # the finished run's record

@@ -1,0 +1,47 @@
+"""Background work on the asyncio loop, visible while it runs and loud when it fails."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundTasks(QObject):
+    changed = Signal()  # the set of running tasks changed
+    failed = Signal(str, str)  # label, what went wrong
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._loop = loop
+        self._running: dict[asyncio.Task[Any], str] = {}
+
+    def start(self, label: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        # loop.create_task works from any slot, whether or not the loop is inside run_forever.
+        task = self._loop.create_task(coro, name=label)
+        self._running[task] = label
+        task.add_done_callback(self._finished)
+        self.changed.emit()
+        return task
+
+    def labels(self) -> list[str]:
+        return list(self._running.values())
+
+    def cancel_all(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        label = self._running.pop(task, task.get_name())
+        self.changed.emit()
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("%s failed", label, exc_info=exc)
+            self.failed.emit(label, f"{type(exc).__name__}: {exc}")
