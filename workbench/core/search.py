@@ -17,6 +17,6 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
-    if not text.rstrip().endswith(tuple('"')) and text[-1:].strip():
+    if _WORD.fullmatch(text[-1]):  # still typing the last word
         quoted[-1] += "*"
     return " ".join(quoted)
