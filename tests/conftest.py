@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,5 +63,12 @@ def aloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for task in pending:
         task.cancel()
+    deadline = time.monotonic() + 2
+    while any(not t.done() for t in pending) and time.monotonic() < deadline:
+        qapp.processEvents()
+    # loop.stop() would call QApplication.exit() and break later tests' event loops, so only
+    # mark it stopped; close() then joins the executor threads, which Qt must not outlive.
+    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+    loop.close()
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
