@@ -6,8 +6,15 @@ It holds no feature logic; panels and dialogs do the work.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
 
 from workbench import __version__
 from workbench.app.context import AppContext
@@ -15,6 +22,7 @@ from workbench.app.panels import PANELS, PanelSpec
 from workbench.core.endpoints import Endpoint
 from workbench.services.probe import ProbeResult, probe_endpoint
 from workbench.ui.dialogs.endpoints import EndpointsDialog
+from workbench.ui.theme import Appearance, set_appearance
 from workbench.ui.widgets.start_page import StartPage
 from workbench.ui.widgets.work_indicator import WorkIndicator
 
@@ -119,11 +127,37 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.reset_layout_action)
+        self._build_appearance_menu()
         self.view_menu.addAction(self.full_screen_action)
         settings_menu = bar.addMenu("&Settings")
         settings_menu.addAction(self.endpoints_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("&About Workbench", self._about)
+
+    def _build_appearance_menu(self) -> None:
+        menu = self.view_menu.addMenu("&Appearance")
+        group = QActionGroup(self)
+        saved = str(self.ctx.settings.value("appearance", Appearance.SYSTEM))
+        chosen = Appearance(saved) if saved in set(Appearance) else Appearance.SYSTEM
+        self.appearance_actions: dict[Appearance, QAction] = {}
+        for appearance, label in (
+            (Appearance.SYSTEM, "Follow &System"),
+            (Appearance.LIGHT, "&Light"),
+            (Appearance.DARK, "&Dark"),
+        ):
+            action = QAction(
+                label, group, checkable=True, objectName=f"action.appearance.{appearance}"
+            )
+            action.setChecked(appearance is chosen)
+            action.triggered.connect(lambda _on, a=appearance: self.set_appearance(a))
+            menu.addAction(action)
+            self.appearance_actions[appearance] = action
+        if chosen is not Appearance.SYSTEM:
+            self.set_appearance(chosen)
+
+    def set_appearance(self, appearance: Appearance) -> None:
+        set_appearance(QApplication.instance(), appearance)  # type: ignore[arg-type]
+        self.ctx.settings.setValue("appearance", str(appearance))
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
@@ -40,12 +42,30 @@ def _dark_palette() -> QPalette:
     return p
 
 
+class Appearance(StrEnum):
+    SYSTEM = "system"
+    LIGHT = "light"
+    DARK = "dark"
+
+
+_chosen = Appearance.SYSTEM
+
+
 def is_dark() -> bool:
-    return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    if _chosen is Appearance.SYSTEM:
+        return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    return _chosen is Appearance.DARK
 
 
 def apply_scheme(app: QApplication) -> None:
     app.setPalette(_dark_palette() if is_dark() else app.style().standardPalette())
+
+
+def set_appearance(app: QApplication, appearance: Appearance) -> None:
+    """The user's choice in View ▸ Appearance; SYSTEM follows the OS as it changes."""
+    global _chosen
+    _chosen = appearance
+    apply_scheme(app)
 
 
 def follow_system_scheme(app: QApplication) -> None:

@@ -202,18 +202,24 @@ class EndpointsDialog(QDialog):
             self.key.setPlaceholderText("")
             return
         saved = self._vault.has_saved_key(endpoint)
-        where = "the system keyring" if self._vault.persistent else "memory, for this session only"
+        keyring = self._vault.persistent
         if saved:
             self.key.setPlaceholderText("•••••••• saved: type to replace")
-            note = f"A key is saved in {where}."
+            note = "A key is saved in the system keyring." if keyring else "A key is set for now."
         elif self._vault.get(endpoint):
             self.key.setPlaceholderText("from OPENAI_API_KEY")
             note = "Using OPENAI_API_KEY from the environment."
         else:
             self.key.setPlaceholderText("required" if endpoint.needs_key else "optional")
-            note = f"Keys are kept in {where}, never in Workbench's files."
+            note = "Keys are kept in the system keyring, never in Workbench's files."
+        if not keyring:
+            note += (
+                " No system keyring was found: keys stay in memory until Workbench closes"
+                " and are never written to a file."
+            )
         self.forget_key.setEnabled(saved)
-        self.key_note.setText(note if self._vault.persistent else f"{note} {self._vault.warning}")
+        self.key_note.setText(note)
+        self.key_note.setToolTip(self._vault.warning or "")
 
     # --- editing -----------------------------------------------------------------------------
     def _form_endpoint(self) -> Endpoint | None:

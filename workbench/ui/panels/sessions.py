@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.clock import ago
 from workbench.core.sessions import MATCH_END, MATCH_START, SearchHit, SessionSummary
 from workbench.services.store.sessions import SessionQueries
 from workbench.ui.bus import Bus
@@ -141,10 +142,9 @@ class SessionsPanel(QWidget):
         item = QListWidgetItem(summary.title)
         item.setData(SESSION_ROLE, summary.id)
         count = summary.message_count
-        item.setToolTip(
-            f"{count} message{'s' if count != 1 else ''} · last used "
-            f"{summary.last_used_at[:16].replace('T', ' ')} UTC"
-        )
+        detail = f"{count} message{'s' if count != 1 else ''} · {ago(summary.last_used_at)}"
+        item.setData(HTML_ROLE, f"{html.escape(summary.title)}<br><small>{detail}</small>")
+        item.setToolTip(f"{summary.title}\n{detail}")
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
         return item
 
