@@ -1,0 +1,5 @@
+import sys
+
+from workbench.local_server.cli import main
+
+sys.exit(main())

@@ -1,0 +1,23 @@
+"""What the server holds for its lifetime: the token, the loaded models, the one-at-a-time lock."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class ServerState:
+    token: str
+    chat_model_path: Path
+    chat_model_id: str
+    whisper_model_path: Path | None
+    threads: int = 2
+    context_size: int = 4096
+    chat_engine: Any = None  # engine.ChatEngine, loaded before READY
+    whisper: Any = None  # loaded on the first transcription: most sessions never need it
+    # llama.cpp contexts are not re-entrant: requests take turns, the HTTP loop stays free.
+    model_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    audio_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
