@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QUndoStack
 
 from workbench.services.endpoints import EndpointRegistry
 from workbench.services.keys import KeyVault
+from workbench.services.local import LocalServer
 from workbench.services.paths import DataPaths
 from workbench.services.store import Store
 from workbench.ui.bus import Bus
 from workbench.ui.tasks import BackgroundTasks
+
+LOCAL_MODEL_SETTING = "local/model_path"
 
 
 @dataclass(slots=True)
@@ -26,9 +30,11 @@ class AppContext:
     tasks: BackgroundTasks
     undo: QUndoStack
     settings: QSettings
+    local: LocalServer
 
     @classmethod
     def build(cls, paths: DataPaths, store: Store, loop: asyncio.AbstractEventLoop) -> AppContext:
+        settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
         return cls(
             paths=paths,
             store=store,
@@ -37,5 +43,12 @@ class AppContext:
             bus=Bus(),
             tasks=BackgroundTasks(loop),
             undo=QUndoStack(),
-            settings=QSettings(str(paths.settings), QSettings.Format.IniFormat),
+            settings=settings,
+            local=LocalServer(model_path=local_model_path(settings)),
         )
+
+
+def local_model_path(settings: QSettings) -> Path | None:
+    """A GGUF file the user chose for the built-in server; None means the bundled model."""
+    value = settings.value(LOCAL_MODEL_SETTING)
+    return Path(str(value)).expanduser() if value else None

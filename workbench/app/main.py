@@ -1,4 +1,9 @@
-"""Entry point: arguments, logging, the QApplication on a qasync loop, the main window."""
+"""Entry point: arguments, logging, the QApplication on a qasync loop, the main window.
+
+`workbench --local-server [server args...]` runs the embedded model server instead, without
+importing Qt: a frozen build has no `python -m workbench.local_server`, so the app re-invokes
+its own executable this way.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,15 @@ from workbench.services.paths import DataPaths, data_paths
 
 log = logging.getLogger("workbench")
 
+LOCAL_SERVER_FLAG = "--local-server"
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="workbench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="A desktop workbench for the OpenAI API, with an embedded local model.",
+        epilog=f"workbench {LOCAL_SERVER_FLAG} --help: run only the built-in model server",
+    )
     parser.add_argument("--version", action="version", version=f"Workbench {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help="keep the store and settings in DIR")
     parser.add_argument(
@@ -36,6 +47,11 @@ def configure_logging(paths: DataPaths) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [LOCAL_SERVER_FLAG]:
+        from workbench.local_server.cli import main as serve
+
+        return serve(argv[1:])
     args = parse_args(argv)
     paths = data_paths(args.data_dir)
     configure_logging(paths)

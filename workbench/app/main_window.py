@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
 
 from workbench import __version__
 from workbench.app.context import AppContext
+from workbench.app.local_model import LocalModelStatus
 from workbench.app.panels import PANELS, PanelSpec
 from workbench.core.endpoints import Endpoint
-from workbench.services.probe import ProbeResult, probe_endpoint
+from workbench.services.local import probe
+from workbench.services.probe import ProbeResult
 from workbench.ui.dialogs.endpoints import EndpointsDialog
 from workbench.ui.theme import Appearance, set_appearance
 from workbench.ui.widgets.start_page import StartPage
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
             sessions_panel.status_message.connect(self.say)
         self._open_session_id: int | None = None
         self._show_endpoint()
+        self.local_model = LocalModelStatus(ctx, self.say, self)
 
     # --- building ------------------------------------------------------------------------------
     def _action(self, text: str, name: str, slot, shortcut: QKeySequence | str = "") -> QAction:
@@ -210,9 +213,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     async def _probe(self, endpoint: Endpoint, key: str | None) -> ProbeResult:
-        if endpoint.is_local:
-            return ProbeResult(False, "The built-in model server is not running.")
-        return await probe_endpoint(endpoint, key)
+        return await probe(endpoint, key, self.ctx.local)
 
     def _endpoints_edited(self) -> None:
         self.ctx.bus.endpoints_changed.emit()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workbench import __version__
 from workbench.app.context import AppContext
+from workbench.app.local_model import stop_after_loop
 from workbench.app.main_window import MainWindow
 from workbench.app.resources import icon_path
 from workbench.app.startup import open_store
@@ -77,6 +78,8 @@ def run(paths: DataPaths, screenshot: Path | None = None) -> int:
             window.close()
 
         QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot)
+    else:  # screenshots stay fast: no model loading for them
+        window.local_model.start_if_active()
 
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)
@@ -85,5 +88,6 @@ def run(paths: DataPaths, screenshot: Path | None = None) -> int:
         loop.run_until_complete(quitting.wait())
     finally:
         ctx.tasks.cancel_all()
+        stop_after_loop(loop, ctx.local)
         store.close()
     return 0
