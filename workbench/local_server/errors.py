@@ -11,7 +11,7 @@ class ApiError(Exception):
         status: int,
         message: str,
         *,
-        type: str = "invalid_request_error",  # noqa: A002 (the API's own field name)
+        type: str = "invalid_request_error",
         param: str | None = None,
         code: str | None = None,
     ) -> None:
