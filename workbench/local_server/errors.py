@@ -17,7 +17,11 @@ class ApiError(Exception):
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.type, self.param, self.code = (
-            status, message, type, param, code
+            status,
+            message,
+            type,
+            param,
+            code,
         )
 
     def response(self) -> JSONResponse:

@@ -18,6 +18,7 @@ class ServerState:
     context_size: int = 4096
     chat_engine: Any = None  # engine.ChatEngine, loaded before READY
     whisper: Any = None  # loaded on the first transcription: most sessions never need it
+    embedder: Any = None  # a second llama.cpp context with pooling, loaded on first use
     # llama.cpp contexts are not re-entrant: requests take turns, the HTTP loop stays free.
     model_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     audio_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
