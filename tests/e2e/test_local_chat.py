@@ -334,35 +334,26 @@ def test_max_tokens_finishes_with_length(client: openai.OpenAI) -> None:
 
 
 def test_sampling_options_and_harmless_parameters(client: openai.OpenAI) -> None:
-    body = create(
-        client,
-        messages=STORY,
-        max_tokens=12,
-        temperature=0.7,
-        top_p=0.9,
-        seed=42,
-        presence_penalty=1.5,
-        frequency_penalty=1.0,
-        logit_bias={"2": -100},  # <|im_end|>: never end early
-        user="someone",
-        metadata={"k": "v"},
-        store=False,
-        service_tier="auto",
-        parallel_tool_calls=True,
-        stream_options={"include_usage": True},
-    )
+    sampling = {
+        "max_tokens": 12,
+        "temperature": 0.7,
+        "top_p": 0.9,
+        "seed": 42,
+        "presence_penalty": 1.5,
+        "frequency_penalty": 1.0,
+        "logit_bias": {"2": -100},  # <|im_end|>: never end early
+    }
+    harmless = {
+        "user": "someone",
+        "metadata": {"k": "v"},
+        "store": False,
+        "service_tier": "auto",
+        "parallel_tool_calls": True,
+        "stream_options": {"include_usage": True},
+    }
+    body = create(client, messages=STORY, **sampling, **harmless)
     assert body["choices"][0]["finish_reason"] == "length"
-    again = create(
-        client,
-        messages=STORY,
-        max_tokens=12,
-        temperature=0.7,
-        top_p=0.9,
-        seed=42,
-        presence_penalty=1.5,
-        frequency_penalty=1.0,
-        logit_bias={"2": -100},
-    )
+    again = create(client, messages=STORY, **sampling)
     # A seed makes sampling reproducible.
     assert again["choices"][0]["message"] == body["choices"][0]["message"]
 
