@@ -53,15 +53,11 @@ class _Choice:
 
 
 def sampling_for(request: ChatRequest, index: int) -> Sampling:
-    return Sampling(
-        temperature=request.temperature,
-        top_p=request.top_p,
+    seed = request.sampling.seed
+    return replace(
+        request.sampling,
         # Each choice gets its own seed, so n > 1 with a seed is varied and still reproducible.
-        seed=None if request.seed is None else request.seed + index,
-        presence_penalty=request.presence_penalty,
-        frequency_penalty=request.frequency_penalty,
-        logit_bias=request.logit_bias,
-        max_tokens=request.max_tokens,
+        seed=None if seed is None else seed + index,
         top_logprobs=request.top_logprobs if request.logprobs else None,
         grammar=request.grammar,
     )

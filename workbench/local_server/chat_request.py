@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.local_server.chat_schema import JSON_OBJECT_GRAMMAR, schema_grammar
+from workbench.local_server.engine import Sampling
 from workbench.local_server.errors import ApiError, bad_field, unsupported
 from workbench.local_server.tools import NAME_RE, ToolSetup, parse_tools
 
@@ -63,13 +64,8 @@ class ChatRequest:
     stream: bool = False
     include_usage: bool = False
     n: int = 1
-    temperature: float = 1.0
-    top_p: float = 1.0
-    seed: int | None = None
-    presence_penalty: float = 0.0
-    frequency_penalty: float = 0.0
-    logit_bias: dict[int, float] = field(default_factory=dict)
-    max_tokens: int | None = None
+    # Sampling for the first choice; logprobs and grammar are filled in per choice at run time.
+    sampling: Sampling = field(default_factory=Sampling)
     stop: list[str] = field(default_factory=list)
     logprobs: bool = False
     top_logprobs: int = 0
@@ -148,20 +144,22 @@ def parse(body: dict[str, Any], model_id: str, n_vocab: int) -> ChatRequest:
         raise bad_field("stream_options", "stream_options must be an object.")
     request.include_usage = bool((options or {}).get("include_usage")) and request.stream
     request.n = _integer(body, "n", 1, MAX_N) or 1
-    request.temperature = _number(body, "temperature", 0, 2, 1.0)
-    request.top_p = _number(body, "top_p", 0, 1, 1.0)
-    request.presence_penalty = _number(body, "presence_penalty", -2, 2, 0.0)
-    request.frequency_penalty = _number(body, "frequency_penalty", -2, 2, 0.0)
-    request.seed = _integer(body, "seed", -(2**63), 2**63 - 1)
     limit = _integer(body, "max_tokens", 1, None)
-    request.max_tokens = _integer(body, "max_completion_tokens", 1, None) or limit
+    request.sampling = Sampling(
+        temperature=_number(body, "temperature", 0, 2, 1.0),
+        top_p=_number(body, "top_p", 0, 1, 1.0),
+        presence_penalty=_number(body, "presence_penalty", -2, 2, 0.0),
+        frequency_penalty=_number(body, "frequency_penalty", -2, 2, 0.0),
+        seed=_integer(body, "seed", -(2**63), 2**63 - 1),
+        max_tokens=_integer(body, "max_completion_tokens", 1, None) or limit,
+        logit_bias=_logit_bias(body.get("logit_bias"), n_vocab),
+    )
     request.stop = _stop(body.get("stop"))
     request.logprobs = _boolean(body, "logprobs")
     top = _integer(body, "top_logprobs", 0, 20)
     if top is not None and not request.logprobs:
         raise bad_field("top_logprobs", "top_logprobs requires logprobs to be true.")
     request.top_logprobs = top or 0
-    request.logit_bias = _logit_bias(body.get("logit_bias"), n_vocab)
     _response_format(body.get("response_format"), request)
     request.tools = parse_tools(body)
     return request
