@@ -40,7 +40,7 @@ def test_old_database_is_migrated_keeping_messages_and_search_finds_them(tmp_pat
 
     store = Store.open(path)
     assert store.version == LATEST_VERSION
-    assert [m.content for m in store.sessions.messages(1)] == ["remember the aardvark"]
+    assert [m.content for m in store.conversation.visible(1)] == ["remember the aardvark"]
     hits = store.sessions.search("aardv")
     assert [(h.session_title, h.snippet) for h in hits] == [
         ("Old one", f"remember the {MATCH_START}aardvark{MATCH_END}")
@@ -54,8 +54,8 @@ def test_search_follows_edits_and_skips_deleted_sessions(tmp_path: Path) -> None
     store = Store.open(tmp_path / "w.db")
     kept = store.sessions.create("Kept")
     gone = store.sessions.create("Gone")
-    store.sessions.add_message(kept, Role.USER, "zebra crossing")
-    store.sessions.add_message(gone, Role.USER, "zebra stripes")
+    store.conversation.add(kept, Role.USER, "zebra crossing", None)
+    store.conversation.add(gone, Role.USER, "zebra stripes", None)
     assert {h.session_title for h in store.sessions.search("zebra")} == {"Kept", "Gone"}
     store.sessions.delete(gone)
     assert [h.session_title for h in store.sessions.search("zebra")] == ["Kept"]
@@ -70,8 +70,8 @@ def test_deleted_sessions_are_purged_at_next_open(tmp_path: Path) -> None:
     path = tmp_path / "w.db"
     store = Store.open(path)
     session = store.sessions.create("Temp")
-    first = store.sessions.add_message(session, Role.USER, "hi")
-    store.sessions.add_message(session, Role.ASSISTANT, "hello", parent_id=first)
+    first = store.conversation.add(session, Role.USER, "hi", None)
+    store.conversation.add(session, Role.ASSISTANT, "hello", first)
     store.sessions.delete(session)
     store.close()
     store = Store.open(path)
@@ -84,14 +84,12 @@ def test_sessions_sort_by_last_use_and_messages_form_a_tree(tmp_path: Path) -> N
     store = Store.open(tmp_path / "w.db")
     a = store.sessions.create("A")
     b = store.sessions.create("B")
-    question = store.sessions.add_message(a, Role.USER, "q")  # using A moves it to the top
-    store.sessions.add_message(a, Role.ASSISTANT, "answer 1", parent_id=question)
-    store.sessions.add_message(
-        a, Role.ASSISTANT, "answer 2", parent_id=question, status=MessageStatus.INTERRUPTED
-    )
+    question = store.conversation.add(a, Role.USER, "q", None)  # using A moves it to the top
+    store.conversation.add(a, Role.ASSISTANT, "answer 1", question)
+    store.conversation.add(a, Role.ASSISTANT, "answer 2", question, MessageStatus.INTERRUPTED)
     assert [s.title for s in store.sessions.list()] == ["A", "B"]
     assert store.sessions.get(a).message_count == 3
-    replies = [m for m in store.sessions.messages(a) if m.parent_id == question]
+    replies = [m for m in store.conversation.visible(a) if m.parent_id == question]
     assert [(m.content, m.status) for m in replies] == [
         ("answer 1", MessageStatus.COMPLETE),
         ("answer 2", MessageStatus.INTERRUPTED),
@@ -114,7 +112,7 @@ def test_damaged_pages_are_refused_without_writing(tmp_path: Path) -> None:
     store = Store.open(path)
     session = store.sessions.create("S")
     for i in range(400):
-        store.sessions.add_message(session, Role.USER, f"message {i} " + "x" * 200)
+        store.conversation.add(session, Role.USER, f"message {i} " + "x" * 200, None)
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     data = bytearray(path.read_bytes())

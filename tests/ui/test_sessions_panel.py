@@ -48,7 +48,7 @@ def test_rename_inline_then_undo_and_redo(ctx: AppContext, qtbot) -> None:
 def test_delete_key_removes_and_undo_brings_it_back_with_messages(ctx: AppContext, qtbot) -> None:
     keep = ctx.store.sessions.create("Keep")
     doomed = ctx.store.sessions.create("Doomed")
-    ctx.store.sessions.add_message(doomed, Role.USER, "precious words")
+    ctx.store.conversation.add(doomed, Role.USER, "precious words", None)
     panel = _panel(ctx, qtbot)
     panel.select_session(doomed)
     panel.list.setFocus()
@@ -60,14 +60,14 @@ def test_delete_key_removes_and_undo_brings_it_back_with_messages(ctx: AppContex
     ctx.undo.undo()
     assert set(_titles(panel)) == {"Keep", "Doomed"}
     assert panel.current_session_id() == doomed
-    assert [m.content for m in ctx.store.sessions.messages(doomed)] == ["precious words"]
+    assert [m.content for m in ctx.store.conversation.visible(doomed)] == ["precious words"]
     assert keep in {s.id for s in ctx.store.sessions.list()}
 
 
 def test_search_shows_matching_messages_with_the_words_marked(ctx: AppContext, qtbot) -> None:
     tea = ctx.store.sessions.create("Tea")
-    ctx.store.sessions.add_message(tea, Role.USER, "How long should green tea steep?")
-    reply = ctx.store.sessions.add_message(tea, Role.ASSISTANT, "About two minutes for sencha.")
+    ctx.store.conversation.add(tea, Role.USER, "How long should green tea steep?", None)
+    reply = ctx.store.conversation.add(tea, Role.ASSISTANT, "About two minutes for sencha.", None)
     ctx.store.sessions.create("Coffee")
     panel = _panel(ctx, qtbot)
     qtbot.keyClicks(panel.search, "sench")

@@ -39,6 +39,7 @@ class Message:
     content: str
     status: MessageStatus
     created_at: str
+    run_id: int | None = None
 
 
 # Snippets come back with these around each matched term, so the view can style them safely.

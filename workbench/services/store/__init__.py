@@ -6,9 +6,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from workbench.services.store.conversation import ConversationQueries
 from workbench.services.store.database import connect, set_aside
 from workbench.services.store.errors import StoreCorrupt, StoreError, StoreTooNew
 from workbench.services.store.migrations import LATEST_VERSION, schema_version
+from workbench.services.store.runs import RunQueries
 from workbench.services.store.sessions import SessionQueries
 
 
@@ -16,13 +18,17 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self.db = db
         self.path = path
+        self.recovered = 0  # answers found cut off by a crash when the store was opened
         self.sessions = SessionQueries(db)
+        self.conversation = ConversationQueries(db)
+        self.runs = RunQueries(db)
 
     @classmethod
     def open(cls, path: Path) -> Store:
         """Raises StoreError (StoreCorrupt, StoreTooNew) without touching an unusable file."""
         store = cls(connect(path), path)
         store.sessions.purge_deleted()
+        store.recovered = store.conversation.recover_interrupted()
         return store
 
     @property

@@ -83,9 +83,32 @@ def _v2_message_search(db: sqlite_utils.Database) -> None:
     db["messages_fts"].rebuild_fts()
 
 
+def _v3_streaming_runs(db: sqlite_utils.Database) -> None:
+    # Streamed text is checkpointed as append-only chunks: each checkpoint costs the size of
+    # the new text, not of the whole answer (and no FTS re-index until the answer is done).
+    db["message_chunks"].create(
+        {"message_id": int, "seq": int, "text": str},
+        pk=("message_id", "seq"),
+        not_null={"text"},
+    )
+    db["messages"].add_column("deleted_at", str)
+    db["messages"].create_index(["session_id", "id"])
+    db["sessions"].add_column("current_leaf_id", int)
+    for column, kind in (
+        ("finish_reason", str),
+        ("ttft_ms", float),
+        ("duration_ms", float),
+        ("rate_limits_json", str),
+        ("retries_json", str),
+        ("logprobs_json", str),
+    ):
+        db["runs"].add_column(column, kind)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
+    _v3_streaming_runs,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -10,9 +10,6 @@ from workbench.core.sessions import (
     DEFAULT_SESSION_TITLE,
     MATCH_END,
     MATCH_START,
-    Message,
-    MessageStatus,
-    Role,
     SearchHit,
     SessionSummary,
 )
@@ -84,39 +81,6 @@ class SessionQueries:
                 self._db.execute("DELETE FROM sessions WHERE id = ?", [session_id])
         return len(ids)
 
-    def add_message(
-        self,
-        session_id: int,
-        role: Role,
-        content: str,
-        parent_id: int | None = None,
-        status: MessageStatus = MessageStatus.COMPLETE,
-    ) -> int:
-        now = utc_now_iso()
-        with self._db.conn:
-            table = self._db["messages"].insert(
-                {
-                    "session_id": session_id,
-                    "parent_id": parent_id,
-                    "role": str(role),
-                    "content": content,
-                    "status": str(status),
-                    "created_at": now,
-                }
-            )
-            self._db["sessions"].update(session_id, {"last_used_at": now})
-        return int(table.last_pk)
-
-    def messages(self, session_id: int) -> list[Message]:
-        rows = self._db.execute(
-            "SELECT id, session_id, parent_id, role, content, status, created_at "
-            "FROM messages WHERE session_id = ? ORDER BY id",
-            [session_id],
-        ).fetchall()
-        return [
-            Message(r[0], r[1], r[2], Role(r[3]), r[4], MessageStatus(r[5]), r[6]) for r in rows
-        ]
-
     def search(self, text: str, limit: int = 50) -> list[SearchHit]:
         query = fts_query(text)
         if query is None:
@@ -127,7 +91,7 @@ class SessionQueries:
             "FROM messages_fts "
             "JOIN messages m ON m.rowid = messages_fts.rowid "
             "JOIN sessions s ON s.id = m.session_id "
-            "WHERE messages_fts MATCH ? AND s.deleted_at IS NULL "
+            "WHERE messages_fts MATCH ? AND s.deleted_at IS NULL AND m.deleted_at IS NULL "
             "ORDER BY messages_fts.rank LIMIT ?",
             [MATCH_START, MATCH_END, query, limit],
         ).fetchall()

@@ -1,0 +1,106 @@
+"""Turn what went wrong with a request into words a person can act on."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from workbench.core.runs import RunError
+
+
+class ErrorKind(StrEnum):
+    BAD_KEY = "bad_key"
+    FORBIDDEN = "forbidden"
+    MODEL_NOT_FOUND = "model_not_found"
+    RATE_LIMIT = "rate_limit"
+    QUOTA = "quota"
+    CONTEXT_TOO_LONG = "context_too_long"
+    BAD_REQUEST = "bad_request"
+    SERVER = "server"
+    NETWORK = "network"
+    TIMEOUT = "timeout"
+    BROKEN_STREAM = "broken_stream"
+    LOCAL_MODEL = "local_model"
+
+
+_CONTEXT_HINTS = ("context_length_exceeded", "context length", "maximum context", "too long")
+
+
+def describe_http_error(
+    status: int,
+    message: str,
+    code: str | None = None,
+    retry_after_s: float | None = None,
+    request_id: str | None = None,
+) -> RunError:
+    text = message or ""
+    lowered = f"{code or ''} {text}".lower()
+
+    def err(kind: ErrorKind, title: str, retryable: bool = True) -> RunError:
+        return RunError(
+            kind=str(kind),
+            title=title,
+            detail=text,
+            status=status,
+            retry_after_s=retry_after_s,
+            request_id=request_id,
+            retryable=retryable,
+        )
+
+    if status == 401:
+        return err(ErrorKind.BAD_KEY, "The API key was refused. Check it in Settings ▸ Endpoints.")
+    if status == 403:
+        return err(ErrorKind.FORBIDDEN, "This key is not allowed to use this model or endpoint.")
+    if status == 404:
+        return err(
+            ErrorKind.MODEL_NOT_FOUND,
+            "Model not found on this endpoint. Pick another model in the parameters.",
+        )
+    if status == 429:
+        if "insufficient_quota" in lowered or "quota" in lowered:
+            return err(ErrorKind.QUOTA, "The account is out of credit (quota exceeded).", False)
+        when = f" Try again in {_seconds(retry_after_s)}." if retry_after_s else ""
+        return err(ErrorKind.RATE_LIMIT, f"Rate limit reached.{when}")
+    if status in (400, 413, 422) and any(h in lowered for h in _CONTEXT_HINTS):
+        return err(
+            ErrorKind.CONTEXT_TOO_LONG,
+            "The conversation is too long for this model's context window. "
+            "Start a new session, delete old messages, or pick a model with a larger window.",
+            False,
+        )
+    if 400 <= status < 500:
+        return err(ErrorKind.BAD_REQUEST, f"The server rejected the request ({status}).", False)
+    return err(ErrorKind.SERVER, f"The server had a problem ({status}). It may be temporary.")
+
+
+def describe_connection_error(detail: str, *, timeout: bool = False, midstream: bool) -> RunError:
+    if timeout:
+        return RunError(str(ErrorKind.TIMEOUT), "The server took too long to answer.", detail)
+    if midstream:
+        return RunError(
+            str(ErrorKind.BROKEN_STREAM),
+            "The connection dropped in the middle of the answer. What arrived is kept.",
+            detail,
+        )
+    return RunError(
+        str(ErrorKind.NETWORK),
+        "Could not reach the endpoint. Is the network up and the server running?",
+        detail,
+    )
+
+
+def describe_malformed_stream(detail: str) -> RunError:
+    return RunError(
+        str(ErrorKind.BROKEN_STREAM),
+        "The server sent a malformed event; the answer stopped there. What arrived is kept.",
+        detail,
+    )
+
+
+def describe_local_failure(detail: str) -> RunError:
+    return RunError(str(ErrorKind.LOCAL_MODEL), "The built-in model could not start.", detail)
+
+
+def _seconds(value: float) -> str:
+    if value < 90:
+        return f"{value:.0f} s"
+    return f"{value / 60:.0f} min"

@@ -1,0 +1,150 @@
+"""The chat's writes: messages in a tree, streamed answers checkpointed as they arrive."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from workbench.core.clock import utc_now_iso
+from workbench.core.runs import RunParams
+from workbench.core.sessions import Message, MessageStatus, Role
+
+_MESSAGE_COLUMNS = "id, session_id, parent_id, role, content, status, created_at, run_id"
+
+
+def _message(row: tuple) -> Message:
+    return Message(row[0], row[1], row[2], Role(row[3]), row[4], MessageStatus(row[5]), *row[6:])
+
+
+class ConversationQueries:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self._db = db
+
+    # --- messages --------------------------------------------------------------------------
+    def add(
+        self,
+        session_id: int,
+        role: Role,
+        content: str,
+        parent_id: int | None,
+        status: MessageStatus = MessageStatus.COMPLETE,
+    ) -> int:
+        """Committed before this returns: a user's message survives a crash right after."""
+        now = utc_now_iso()
+        with self._db.conn:
+            cursor = self._db.execute(
+                "INSERT INTO messages (session_id, parent_id, role, content, status, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [session_id, parent_id, str(role), content, str(status), now],
+            )
+            message_id = int(cursor.lastrowid or 0)
+            self._db.execute(
+                "UPDATE sessions SET last_used_at = ?, current_leaf_id = ? WHERE id = ?",
+                [now, message_id, session_id],
+            )
+        return message_id
+
+    def get(self, message_id: int) -> Message | None:
+        row = self._db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", [message_id]
+        ).fetchone()
+        return _message(row) if row else None
+
+    def visible(self, session_id: int) -> list[Message]:
+        rows = self._db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages "
+            "WHERE session_id = ? AND deleted_at IS NULL ORDER BY id",
+            [session_id],
+        ).fetchall()
+        return [_message(r) for r in rows]
+
+    def append_chunk(self, message_id: int, text: str) -> None:
+        """Checkpoint streamed text; costs the size of `text`, whatever the answer's length."""
+        with self._db.conn:
+            self._db.execute(
+                "INSERT INTO message_chunks (message_id, seq, text) VALUES (?, "
+                "(SELECT coalesce(max(seq), 0) + 1 FROM message_chunks WHERE message_id = ?), ?)",
+                [message_id, message_id, text],
+            )
+
+    def streamed_text(self, message_id: int) -> str:
+        rows = self._db.execute(
+            "SELECT text FROM message_chunks WHERE message_id = ? ORDER BY seq", [message_id]
+        )
+        return "".join(r[0] for r in rows)
+
+    def settle(
+        self, message_id: int, content: str, status: MessageStatus, run_id: int | None = None
+    ) -> None:
+        """The answer's final text replaces its checkpoints, in one transaction."""
+        with self._db.conn:
+            self._db.execute(
+                "UPDATE messages SET content = ?, status = ?, run_id = coalesce(?, run_id) "
+                "WHERE id = ?",
+                [content, str(status), run_id, message_id],
+            )
+            self._db.execute("DELETE FROM message_chunks WHERE message_id = ?", [message_id])
+
+    def attach_run(self, message_id: int, run_id: int) -> None:
+        with self._db.conn:
+            self._db.execute("UPDATE messages SET run_id = ? WHERE id = ?", [run_id, message_id])
+
+    def recover_interrupted(self) -> int:
+        """After a crash: answers left streaming get what was checkpointed, marked interrupted."""
+        ids = [
+            r[0]
+            for r in self._db.execute(
+                "SELECT id FROM messages WHERE status = ?", [str(MessageStatus.STREAMING)]
+            )
+        ]
+        for message_id in ids:
+            self.settle(message_id, self.streamed_text(message_id), MessageStatus.INTERRUPTED)
+        with self._db.conn:
+            self._db.execute(
+                "UPDATE runs SET status = 'interrupted' WHERE status = 'streaming'",
+            )
+        return len(ids)
+
+    def hide(self, message_ids: list[int]) -> None:
+        self._set_deleted(message_ids, utc_now_iso())
+
+    def unhide(self, message_ids: list[int]) -> None:
+        self._set_deleted(message_ids, None)
+
+    def _set_deleted(self, message_ids: list[int], value: str | None) -> None:
+        with self._db.conn:
+            self._db.executemany(
+                "UPDATE messages SET deleted_at = ? WHERE id = ?",
+                [(value, i) for i in message_ids],
+            )
+
+    # --- per-session settings ------------------------------------------------------------------
+    def current_leaf(self, session_id: int) -> int | None:
+        row = self._db.execute(
+            "SELECT current_leaf_id FROM sessions WHERE id = ?", [session_id]
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_current_leaf(self, session_id: int, leaf_id: int | None) -> None:
+        with self._db.conn:
+            self._db.execute(
+                "UPDATE sessions SET current_leaf_id = ? WHERE id = ?", [leaf_id, session_id]
+            )
+
+    def settings(self, session_id: int) -> tuple[str, str | None, RunParams]:
+        """System prompt, endpoint id and run parameters last used in the session."""
+        row = self._db.execute(
+            "SELECT system_prompt, endpoint, params_json FROM sessions WHERE id = ?", [session_id]
+        ).fetchone()
+        if row is None:
+            return "", None, RunParams()
+        return row[0] or "", row[1], RunParams.from_json(row[2])
+
+    def save_settings(
+        self, session_id: int, system_prompt: str, endpoint_id: str | None, params: RunParams
+    ) -> None:
+        with self._db.conn:
+            self._db.execute(
+                "UPDATE sessions SET system_prompt = ?, endpoint = ?, model = ?, params_json = ? "
+                "WHERE id = ?",
+                [system_prompt, endpoint_id, params.model, params.to_json(), session_id],
+            )
