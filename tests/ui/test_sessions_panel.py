@@ -75,9 +75,9 @@ def test_search_shows_matching_messages_with_the_words_marked(ctx: AppContext, q
     hit = panel.list.item(0)
     assert hit.data(MESSAGE_ROLE) == reply
     assert "<b>sencha</b>" in hit.data(HTML_ROLE)
-    with qtbot.waitSignal(ctx.bus.session_opened) as opened:
+    with qtbot.waitSignal(ctx.bus.message_requested) as opened:
         qtbot.keyClick(panel.search, Qt.Key.Key_Return)
-    assert opened.args == [tea]
+    assert opened.args == [tea, reply]  # the chat opens the session at that message
     panel.search.clear()
     qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=SEARCH_DELAY_MS * 20)
 

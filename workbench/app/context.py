@@ -9,11 +9,13 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QUndoStack
 
+from workbench.services.connector import Connector
 from workbench.services.endpoints import EndpointRegistry
 from workbench.services.keys import KeyVault
 from workbench.services.local import LocalServer
 from workbench.services.paths import DataPaths
 from workbench.services.store import Store
+from workbench.services.tokens import TokenCounter
 from workbench.ui.bus import Bus
 from workbench.ui.tasks import BackgroundTasks
 
@@ -31,20 +33,27 @@ class AppContext:
     undo: QUndoStack
     settings: QSettings
     local: LocalServer
+    connector: Connector
+    tokens: TokenCounter
 
     @classmethod
     def build(cls, paths: DataPaths, store: Store, loop: asyncio.AbstractEventLoop) -> AppContext:
         settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
+        endpoints = EndpointRegistry(paths.endpoints)
+        keys = KeyVault()
+        local = LocalServer(model_path=local_model_path(settings))
         return cls(
             paths=paths,
             store=store,
-            endpoints=EndpointRegistry(paths.endpoints),
-            keys=KeyVault(),
+            endpoints=endpoints,
+            keys=keys,
             bus=Bus(),
             tasks=BackgroundTasks(loop),
             undo=QUndoStack(),
             settings=settings,
-            local=LocalServer(model_path=local_model_path(settings)),
+            local=local,
+            connector=Connector(endpoints, keys, local),
+            tokens=TokenCounter(paths.cache),
         )
 
 

@@ -32,6 +32,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--screenshot", metavar="FILE", help="start, lay out the window, save it as PNG, quit"
     )
+    parser.add_argument(
+        "--prompt",
+        metavar="TEXT",
+        help="start a new session and send TEXT (with --screenshot: shoot once it is answered)",
+    )
     return parser.parse_args(argv)
 
 
@@ -41,6 +46,8 @@ def configure_logging(paths: DataPaths) -> None:
         paths.logs / "workbench.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # The SDK's logger is opened to DEBUG so retries can be shown; its debug lines stay out.
+    handler.setLevel(logging.INFO)
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
@@ -58,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     # Qt is imported only now so --version and --help work without a display.
     from workbench.app.qt_app import run
 
-    return run(paths, Path(args.screenshot) if args.screenshot else None)
+    return run(paths, Path(args.screenshot) if args.screenshot else None, args.prompt)
 
 
 if __name__ == "__main__":

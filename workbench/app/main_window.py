@@ -5,11 +5,14 @@ It holds no feature logic; panels and dialogs do the work.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -19,13 +22,12 @@ from PySide6.QtWidgets import (
 from workbench import __version__
 from workbench.app.context import AppContext
 from workbench.app.local_model import LocalModelStatus
-from workbench.app.panels import PANELS, PanelSpec
+from workbench.app.panels import PANELS, PanelSpec, build_chat
 from workbench.core.endpoints import Endpoint
 from workbench.services.local import probe
 from workbench.services.probe import ProbeResult
 from workbench.ui.dialogs.endpoints import EndpointsDialog
 from workbench.ui.theme import Appearance, set_appearance
-from workbench.ui.widgets.start_page import StartPage
 from workbench.ui.widgets.work_indicator import WorkIndicator
 
 # Bump when a change to docks would make old saved states restore badly; they are then ignored.
@@ -47,8 +49,8 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.panels: dict[str, QWidget] = {}
         self._build_actions()
-        self.start_page = StartPage(self.new_session_action, self.endpoints_action)
-        self.setCentralWidget(self.start_page)
+        self.chat = build_chat(ctx)
+        self.setCentralWidget(self.chat)
         for spec in PANELS:
             self._add_dock(spec)
         self._build_menus()
@@ -62,12 +64,21 @@ class MainWindow(QMainWindow):
         ctx.bus.session_renamed.connect(self._session_renamed)
         ctx.bus.active_endpoint_changed.connect(lambda _id: self._show_endpoint())
         ctx.tasks.failed.connect(lambda label, err: self.say(f"{label} failed: {err}"))
-        sessions_panel = self.panels.get("sessions")
-        if sessions_panel is not None and hasattr(sessions_panel, "status_message"):
-            sessions_panel.status_message.connect(self.say)
+        for panel in (*self.panels.values(), self.chat):
+            if hasattr(panel, "status_message"):
+                panel.status_message.connect(self.say)
         self._open_session_id: int | None = None
         self._show_endpoint()
         self.local_model = LocalModelStatus(ctx, self.say, self)
+        if ctx.store.recovered:
+            self.say(
+                f"{ctx.store.recovered} answer(s) were cut off when Workbench last closed; "
+                "what arrived is kept, marked interrupted."
+            )
+        self.chat.load_models()
+        sessions = ctx.store.sessions.list()
+        if sessions:  # carry on where the user left off
+            ctx.bus.session_opened.emit(sessions[0].id)
 
     # --- building ------------------------------------------------------------------------------
     def _action(self, text: str, name: str, slot, shortcut: QKeySequence | str = "") -> QAction:
@@ -82,6 +93,10 @@ class MainWindow(QMainWindow):
         self.new_session_action = self._action(
             "&New Session", "action.new_session", self.new_session, QKeySequence.StandardKey.New
         )
+        self.export_action = self._action(
+            "&Export Session…", "action.export", self.export_session, "Ctrl+Shift+E"
+        )
+        self.stop_action = self._action("&Stop Answer", "action.stop", self._stop, "Ctrl+.")
         self.endpoints_action = self._action(
             "&Endpoints…", "action.endpoints", self.open_endpoints, "Ctrl+,"
         )
@@ -119,11 +134,14 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.new_session_action)
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.stop_action)
         self.view_menu = bar.addMenu("&View")
         self.view_menu.setObjectName("menu.view")
         for dock in self.docks.values():
@@ -193,6 +211,7 @@ class MainWindow(QMainWindow):
             self.docks[spec.key].setVisible(spec.visible)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.chat.shutdown()  # answers still streaming are kept, marked interrupted; no question
         self.save_layout()
         super().closeEvent(event)
 
@@ -223,7 +242,6 @@ class MainWindow(QMainWindow):
         active = self.ctx.endpoints.active
         model = active.default_model
         self.endpoint_label.setText(f"{active.name} · {model}" if model else active.name)
-        self.start_page.show_endpoint(active.name, model)
 
     def _session_opened(self, session_id: int) -> None:
         summary = self.ctx.store.sessions.get(session_id)
@@ -231,7 +249,6 @@ class MainWindow(QMainWindow):
             return
         self._open_session_id = session_id
         self.setWindowTitle(f"{summary.title} — Workbench")
-        self.start_page.show_session(summary.title, summary.message_count)
 
     def _session_renamed(self, session_id: int, _title: str) -> None:
         if session_id == self._open_session_id:
@@ -241,7 +258,32 @@ class MainWindow(QMainWindow):
         if session_id == self._open_session_id:
             self._open_session_id = None
             self.setWindowTitle("Workbench")
-            self.start_page.show_session(None)
+
+    def ask(self, prompt: str) -> None:
+        """`--prompt`: a new session with this question sent."""
+        self.new_session()
+        self.chat.send(prompt)
+
+    def _stop(self) -> None:
+        self.chat.stop()
+
+    def export_session(self) -> None:
+        if self.chat.session_id is None:
+            self.say("Open a session to export it.")
+            return
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            "Export Session",
+            str(Path.home() / f"{self.windowTitle().split(' — ')[0]}.md"),
+            "Markdown (*.md);;JSON (*.json)",
+        )
+        if path:
+            try:
+                self.chat.export_to(Path(path))
+            except OSError as exc:
+                QMessageBox.warning(self, "Export failed", f"Could not write {path}:\n{exc}")
+            else:
+                self.say(f"Exported to {path}")
 
     def _toggle_full_screen(self) -> None:
         self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from workbench.app.context import AppContext
+from workbench.ui.panels.chat import ChatDeps, ChatPanel
 from workbench.ui.panels.sessions import SessionsPanel
 
 Area = Qt.DockWidgetArea
@@ -26,6 +27,11 @@ class PanelSpec:
 
 def _sessions(ctx: AppContext) -> QWidget:
     return SessionsPanel(ctx.store.sessions, ctx.bus, ctx.undo)
+
+
+def build_chat(ctx: AppContext) -> ChatPanel:
+    """The chat is the window's centre, not a dock: it is where people spend their time."""
+    return ChatPanel(ChatDeps(ctx.store, ctx.bus, ctx.tasks, ctx.undo, ctx.connector, ctx.tokens))
 
 
 PANELS: tuple[PanelSpec, ...] = (

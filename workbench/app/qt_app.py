@@ -22,6 +22,7 @@ from workbench.services.store import StoreError
 from workbench.ui.theme import follow_system_scheme
 
 SCREENSHOT_SETTLE_MS = 700
+PROMPT_SCREENSHOT_LIMIT_MS = 120_000
 
 
 def make_application() -> QApplication:
@@ -59,7 +60,7 @@ def save_screenshot(window: MainWindow, path: Path) -> None:
         raise OSError(f"could not write {path}")
 
 
-def run(paths: DataPaths, screenshot: Path | None = None) -> int:
+def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = None) -> int:
     app = make_application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -77,9 +78,15 @@ def run(paths: DataPaths, screenshot: Path | None = None) -> int:
             save_screenshot(window, screenshot)
             window.close()
 
-        QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot)
-    else:  # screenshots stay fast: no model loading for them
+        if prompt:  # shoot the answer once it is complete, or whatever is there by then
+            ctx.bus.run_finished.connect(lambda _r: QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot))
+            QTimer.singleShot(PROMPT_SCREENSHOT_LIMIT_MS, shoot)
+        else:
+            QTimer.singleShot(SCREENSHOT_SETTLE_MS, shoot)
+    if screenshot is None or prompt:  # a plain screenshot stays fast: no model loading
         window.local_model.start_if_active()
+    if prompt:
+        QTimer.singleShot(0, lambda: window.ask(prompt))
 
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)
@@ -89,5 +96,7 @@ def run(paths: DataPaths, screenshot: Path | None = None) -> int:
     finally:
         ctx.tasks.cancel_all()
         stop_after_loop(loop, ctx.local)
+        loop.run_until_complete(ctx.connector.close())
         store.close()
+        loop.close()  # joins the executor threads (token counting), which Qt must not outlive
     return 0

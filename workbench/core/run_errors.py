@@ -100,6 +100,14 @@ def describe_local_failure(detail: str) -> RunError:
     return RunError(str(ErrorKind.LOCAL_MODEL), "The built-in model could not start.", detail)
 
 
+def describe_unexpected(exc: BaseException) -> RunError:
+    return RunError(
+        str(ErrorKind.SERVER),
+        "Something went wrong inside Workbench; the details are in the log.",
+        f"{type(exc).__name__}: {exc}",
+    )
+
+
 def _seconds(value: float) -> str:
     if value < 90:
         return f"{value:.0f} s"

@@ -45,6 +45,9 @@ async def list_models(_request: Request, state: ServerState) -> Response:
 
         ids.append(DEFAULT_WHISPER_MODEL_ID)
     data = [{"id": i, "object": "model", "created": created, "owned_by": "workbench"} for i in ids]
+    engine = state.chat_engine
+    # Not in OpenAI's schema, but clients read it (as from vLLM's max_model_len) for their meters.
+    data[0]["context_window"] = engine.n_ctx if engine is not None else state.context_size
     return JSONResponse({"object": "list", "data": data})
 
 

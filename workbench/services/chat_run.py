@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 
 import openai
 
-from workbench.core.run_errors import describe_local_failure
+from workbench.core.run_errors import describe_local_failure, describe_unexpected
 from workbench.core.runs import (
     LogprobsDelta,
     RefusalDelta,
@@ -36,6 +37,8 @@ from workbench.core.sessions import MessageStatus
 from workbench.services.local import LocalServerError
 from workbench.services.runner import run_chat
 from workbench.services.store import Store
+
+log = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 0.2
 REFUSAL_MARK = "**Refused:** "
@@ -95,6 +98,7 @@ class ChatRun:
         store.conversation.attach_run(target.message_id, self.run_id)
         if target.prefix:  # a crash during Continue must not lose what was there before
             store.conversation.append_chunk(target.message_id, target.prefix)
+        self._settled: RunRecord | None = None
         self._started = clock()
         self._last_checkpoint = self._started
 
@@ -113,6 +117,9 @@ class ChatRun:
         except asyncio.CancelledError:
             self._settle(MessageStatus.STOPPED, "stopped")
             raise
+        except Exception as exc:  # a bug must not leave the answer "streaming" forever
+            log.exception("run %s failed", self.run_id)
+            self._emit(RunFailed(describe_unexpected(exc)))
         failed = self.progress.error is not None
         return self._settle(
             MessageStatus.ERROR if failed else MessageStatus.COMPLETE,
@@ -173,6 +180,8 @@ class ChatRun:
         self._last_checkpoint = self.clock()
 
     def _settle(self, status: MessageStatus, run_status: str) -> RunRecord:
+        if self._settled is not None:  # abandoned at shutdown, then cancelled: keep the first
+            return self._settled
         p = self.progress
         content = self.text + _tool_calls_markdown(p.tools)
         if p.refused:
@@ -182,6 +191,7 @@ class ChatRun:
         self.store.runs.finish(
             record, p.headers, p.retries, p.logprobs if self.target.body.get("logprobs") else None
         )
+        self._settled = record
         return record
 
     def record(self, status: str) -> RunRecord:

@@ -27,6 +27,10 @@ class DataPaths:
         return self.root / "endpoints.json"
 
     @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 class Bus(QObject):
     session_opened = Signal(int)  # session id
+    message_requested = Signal(int, int)  # session id, message id: open it there (search hits)
     session_renamed = Signal(int, str)
     session_deleted = Signal(int)
     sessions_changed = Signal()

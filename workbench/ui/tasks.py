@@ -20,17 +20,23 @@ class BackgroundTasks(QObject):
         super().__init__(parent)
         self._loop = loop
         self._running: dict[asyncio.Task[Any], str] = {}
+        self._quiet: set[asyncio.Task[Any]] = set()
 
-    def start(self, label: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+    def start(
+        self, label: str, coro: Coroutine[Any, Any, Any], *, quiet: bool = False
+    ) -> asyncio.Task[Any]:
+        """`quiet` work (a token count) is not shown as busy, but its failures still are."""
         # loop.create_task works from any slot, whether or not the loop is inside run_forever.
         task = self._loop.create_task(coro, name=label)
         self._running[task] = label
+        if quiet:
+            self._quiet.add(task)
         task.add_done_callback(self._finished)
         self.changed.emit()
         return task
 
     def labels(self) -> list[str]:
-        return list(self._running.values())
+        return [label for task, label in self._running.items() if task not in self._quiet]
 
     def cancel_all(self) -> None:
         for task in list(self._running):
@@ -38,6 +44,7 @@ class BackgroundTasks(QObject):
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         label = self._running.pop(task, task.get_name())
+        self._quiet.discard(task)
         self.changed.emit()
         if task.cancelled():
             return

@@ -108,7 +108,10 @@ class SessionsPanel(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
         bus.sessions_changed.connect(self.refresh)
+        bus.session_renamed.connect(lambda *_: self.refresh())
+        bus.session_opened.connect(self._follow_opened)
         self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.list.itemClicked.connect(lambda _item: self._open_current())
         self.refresh()
 
     def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QToolButton:
@@ -195,8 +198,18 @@ class SessionsPanel(QWidget):
 
     def _open_current(self) -> None:
         item = self.list.currentItem() or (self.list.item(0) if self.list.count() else None)
-        if item is not None:
-            self._bus.session_opened.emit(int(item.data(SESSION_ROLE)))
+        if item is None:
+            return
+        session_id, message_id = item.data(SESSION_ROLE), item.data(MESSAGE_ROLE)
+        if message_id is not None:
+            self._bus.message_requested.emit(int(session_id), int(message_id))
+        else:
+            self._bus.session_opened.emit(int(session_id))
+
+    def _follow_opened(self, session_id: int) -> None:
+        if not self.search.text().strip() and self.current_session_id() != session_id:
+            self.refresh()  # a session made elsewhere (the chat's first message) shows up
+            self.select_session(session_id)
 
     def _renamed_inline(self, item: QListWidgetItem) -> None:
         if self._filling:

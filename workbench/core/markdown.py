@@ -1,0 +1,274 @@
+"""Streamed markdown, split into blocks as it arrives and rendered to Qt's rich-text HTML subset.
+
+A chat answer arrives a few characters at a time. `BlockSplitter` cuts it into top-level blocks
+so a view can render each finished block once and re-render only the open tail; `render_block`
+turns one block into HTML that QTextDocument draws well (inline styles, tables, no CSS classes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from html import escape
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.styles import get_style_by_name
+from pygments.token import Token as PygmentsToken
+from pygments.util import ClassNotFound
+
+# Any indentation opens a fence here, not only CommonMark's 0-3 spaces: a fence nested in a list
+# item sits deeper, and wrongly holding a block open only merges blocks, whereas missing a real
+# fence would cut a code block in two at its first blank line.
+_FENCE_OPEN = re.compile(r"([ \t]*)(`{3,}|~{3,})([^\r\n]*)")
+_FENCE_CLOSE = re.compile(r"([ \t]*)(`{3,}|~{3,})[ \t]*[\r\n]*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Fence:
+    char: str
+    length: int
+    indent: int
+
+    def is_closed_by(self, line: str) -> bool:
+        match = _FENCE_CLOSE.fullmatch(line)
+        return bool(
+            match
+            # Up to 3 columns deeper than the opener, as CommonMark allows inside its container.
+            and len(match[1].expandtabs(4)) <= self.indent + 3
+            and match[2][0] == self.char
+            and len(match[2]) >= self.length
+        )
+
+
+def _fence_opened_by(line: str) -> _Fence | None:
+    match = _FENCE_OPEN.fullmatch(line.rstrip("\r\n"))
+    if not match:
+        return None
+    marker, info = match[2], match[3]
+    if marker[0] == "`" and "`" in info:  # "```x```" is inline code, not a fence
+        return None
+    return _Fence(marker[0], len(marker), len(match[1].expandtabs(4)))
+
+
+class BlockSplitter:
+    """Cuts streamed markdown into top-level blocks, looking at each character once.
+
+    A block is finished by a blank line outside a fenced code block, or by the line that closes
+    a fence. Only complete lines are judged, so the blocks never depend on how the text was cut
+    into deltas; the unfinished last line waits in `_partial` until its newline arrives.
+    """
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []  # complete lines of the open block
+        self._partial: list[str] = []  # pieces of the line still arriving; joined once complete
+        self._fence: _Fence | None = None
+
+    @property
+    def tail(self) -> str:
+        """The open, unfinished block as received so far."""
+        return "".join(self._lines) + "".join(self._partial)
+
+    @property
+    def in_fence(self) -> bool:
+        return self._fence is not None
+
+    def feed(self, delta: str) -> list[str]:
+        """Takes the next piece of text; returns the blocks it finished, in order."""
+        finished: list[str] = []
+        start = 0
+        # Only the new text is scanned: the offset moves from newline to newline within it.
+        while (newline := delta.find("\n", start)) != -1:
+            self._partial.append(delta[start : newline + 1])
+            line = "".join(self._partial)
+            self._partial.clear()
+            self._take_line(line, finished)
+            start = newline + 1
+        if start < len(delta):
+            self._partial.append(delta[start:])
+        return finished
+
+    def finish(self) -> list[str]:
+        """Ends the text: whatever is open becomes finished, and the splitter starts afresh."""
+        finished: list[str] = []
+        if self._partial:
+            line = "".join(self._partial)
+            self._partial.clear()
+            self._take_line(line, finished)
+        self._emit(finished)
+        self._fence = None
+        return finished
+
+    def _take_line(self, line: str, finished: list[str]) -> None:
+        if self._fence is not None:
+            self._lines.append(line)
+            if self._fence.is_closed_by(line):
+                self._fence = None
+                self._emit(finished)
+            return
+        if not line.strip():
+            self._emit(finished)  # blank lines between blocks belong to neither
+            return
+        self._lines.append(line)
+        self._fence = _fence_opened_by(line)
+
+    def _emit(self, finished: list[str]) -> None:
+        if self._lines:
+            finished.append("".join(self._lines).rstrip("\r\n"))
+            self._lines.clear()
+
+
+def split_blocks(text: str) -> list[str]:
+    """All blocks of a complete text, as streaming it would give them."""
+    splitter = BlockSplitter()
+    return splitter.feed(text) + splitter.finish()
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBlock:
+    html: str
+    code: tuple[str, ...]  # raw text of each fenced code block; `copy:<n>` links index into it
+
+
+@dataclass(frozen=True, slots=True)
+class _Theme:
+    dark: bool
+    pygments_style: str
+    code_background: str
+    code_foreground: str
+    header_background: str
+    header_foreground: str
+    inline_code_background: str
+    border: str
+
+
+def _theme(dark: bool, style_name: str, header_bg: str, header_fg: str, inline: str, border: str):
+    style = get_style_by_name(style_name)
+    foreground = style.style_for_token(PygmentsToken.Text)["color"] or (
+        "e6edf3" if dark else "1f2328"
+    )
+    return _Theme(
+        dark=dark,
+        pygments_style=style_name,
+        code_background=style.background_color,
+        code_foreground=f"#{foreground}",
+        header_background=header_bg,
+        header_foreground=header_fg,
+        inline_code_background=inline,
+        border=border,
+    )
+
+
+_LIGHT = _theme(False, "default", "#e8ebef", "#57606a", "#eff1f3", "#d0d7de")
+_DARK = _theme(True, "github-dark", "#1c2128", "#8b949e", "#343942", "#3d444d")
+
+
+@lru_cache(maxsize=2)
+def _formatter(style_name: str) -> HtmlFormatter:
+    # Inline styles only: QTextDocument ignores CSS classes.
+    return HtmlFormatter(noclasses=True, nowrap=True, style=style_name)
+
+
+@lru_cache(maxsize=64)
+def _lexer(language: str) -> Lexer | None:
+    if not language:
+        return None
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+def _highlighted(code: str, language: str, theme: _Theme) -> str:
+    lexer = _lexer(language.lower())
+    if lexer is None:
+        return escape(code, quote=False)
+    return highlight(code, lexer, _formatter(theme.pygments_style)).removesuffix("\n")
+
+
+def _code_box(code: str, language: str, theme: _Theme, copy_index: int | None) -> str:
+    # A one-cell table, because Qt paints cell backgrounds and padding reliably, and pre-wrap,
+    # because the view has no horizontal scrollbar for long lines.
+    body = _highlighted(code.removesuffix("\n"), language, theme)
+    header = ""
+    if copy_index is not None:
+        cell = f'style="color:{theme.header_foreground}; font-size:small;"'
+        header = (
+            f'<tr><td bgcolor="{theme.header_background}" {cell}>{escape(language or "text")}</td>'
+            f'<td bgcolor="{theme.header_background}" align="right" {cell}>'
+            f'<a href="copy:{copy_index}">Copy</a></td></tr>'
+        )
+    return (
+        f'<table width="100%" cellspacing="0" cellpadding="6" bgcolor="{theme.code_background}"'
+        f' style="margin-top:6px; margin-bottom:6px;">{header}'
+        f'<tr><td colspan="2"><pre style="margin:0; white-space:pre-wrap;'
+        f' color:{theme.code_foreground};">{body}</pre></td></tr></table>\n'
+    )
+
+
+def _render_fence(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    token = tokens[idx]
+    language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    codes: list[str] = env["code"]
+    index = env["first_code_index"] + len(codes)
+    codes.append(token.content)
+    return _code_box(token.content, language, env["theme"], index)
+
+
+def _render_code_block(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    return _code_box(tokens[idx].content, "", env["theme"], None)
+
+
+def _render_code_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    background = env["theme"].inline_code_background
+    content = escape(tokens[idx].content, quote=False)
+    return f'<code style="background-color:{background};">{content}</code>'
+
+
+def _render_table_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    border = env["theme"].border
+    return (
+        '<table border="1" cellspacing="0" cellpadding="4"'
+        f' style="border-collapse:collapse; border-color:{border};">\n'
+    )
+
+
+def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
+    # A link instead of an <img>: the view never fetches, nor reads local files named by a model.
+    token = tokens[idx]
+    source = str(token.attrGet("src") or "")
+    label = self.renderInlineAsText(token.children or [], options, env) or source
+    return f'<a href="{escape(source)}">{escape(label, quote=False)}</a>'
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("code_block", _render_code_block)
+    md.add_render_rule("code_inline", _render_code_inline)
+    md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("image", _render_image)
+    return md
+
+
+def render_block(markdown: str, *, first_code_index: int = 0, dark: bool = False) -> RenderedBlock:
+    """HTML for one block (or an open tail: an unclosed fence renders as code up to the end).
+
+    Code blocks get a "Copy" link to `copy:<first_code_index + i>`, so indices stay unique
+    across the blocks of one message when the caller passes how many it has handed out so far.
+    """
+    env: dict[str, Any] = {
+        "code": [],
+        "first_code_index": first_code_index,
+        "theme": _DARK if dark else _LIGHT,
+    }
+    # Without the trailing newline, which Qt would keep as a space at the end of the last block.
+    html = _parser().render(markdown, env).rstrip()
+    return RenderedBlock(html, tuple(env["code"]))

@@ -1,0 +1,140 @@
+"""Where the user writes: Ctrl+Enter sends, Esc stops, Up edits the last message."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+COUNT_DELAY_MS = 250  # count tokens once typing pauses, not on every key
+
+
+class _Editor(QPlainTextEdit):
+    send = Signal()
+    stop = Signal()
+    edit_last = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key, mods = event.key(), event.modifiers()
+        if (
+            key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and mods & Qt.KeyboardModifier.ControlModifier
+        ):
+            self.send.emit()
+            return
+        if key == Qt.Key.Key_Escape:
+            self.stop.emit()
+            return
+        if key == Qt.Key.Key_Up and not mods and self.textCursor().position() == 0:
+            self.edit_last.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class Composer(QWidget):
+    send_requested = Signal(str)
+    stop_requested = Signal()
+    edit_last_requested = Signal()
+    edit_cancelled = Signal()
+    text_changed = Signal(str)  # after typing pauses; the panel counts its tokens
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 4, 12, 8)
+        layout.setSpacing(4)
+        self.banner = QLabel(self, objectName="edit_banner")
+        self.banner.hide()
+        layout.addWidget(self.banner)
+        self.editor = _Editor(self, objectName="composer")
+        self.editor.setPlaceholderText(
+            "Write a message…  Ctrl+Enter sends · Esc stops · Up edits your last message"
+        )
+        self.editor.setTabChangesFocus(True)
+        self.editor.setFixedHeight(96)
+        layout.addWidget(self.editor)
+        row = QHBoxLayout()
+        self.tokens = QLabel("0 tokens", self, objectName="token_count")
+        row.addWidget(self.tokens)
+        self.context = QProgressBar(self, objectName="context_meter")
+        self.context.setMaximumWidth(220)
+        self.context.setMaximumHeight(14)
+        self.context.setTextVisible(False)
+        row.addWidget(self.context)
+        self.context_label = QLabel(self, objectName="context_label")
+        row.addWidget(self.context_label)
+        row.addStretch(1)
+        self.stop_button = QPushButton("Stop", self, objectName="stop")
+        self.stop_button.setToolTip("Stop the answer, keeping what arrived (Esc)")
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.stop_button.hide()
+        row.addWidget(self.stop_button)
+        self.send_button = QPushButton("Send", self, objectName="send")
+        self.send_button.setToolTip("Send (Ctrl+Enter)")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self._send)
+        row.addWidget(self.send_button)
+        layout.addLayout(row)
+        self.editor.send.connect(self._send)
+        self.editor.stop.connect(self._escape)
+        self.editor.edit_last.connect(self.edit_last_requested)
+        self._count_timer = QTimer(self, singleShot=True, interval=COUNT_DELAY_MS)
+        self._count_timer.timeout.connect(lambda: self.text_changed.emit(self.text()))
+        self.editor.textChanged.connect(self._count_timer.start)
+        self.editing_id: int | None = None
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        self.editor.setPlainText(text)
+        cursor = self.editor.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        self.editor.setTextCursor(cursor)
+        self.editor.setFocus()
+
+    def begin_edit(self, message_id: int, text: str) -> None:
+        self.editing_id = message_id
+        self.banner.setText("Editing a message: Ctrl+Enter sends it as a new branch, Esc cancels.")
+        self.banner.show()
+        self.set_text(text)
+
+    def end_edit(self) -> None:
+        self.editing_id = None
+        self.banner.hide()
+
+    def set_busy(self, busy: bool) -> None:
+        self.stop_button.setVisible(busy)
+
+    def show_tokens(self, tokens: int, used: int, window: int | None) -> None:
+        self.tokens.setText(f"{tokens:,} token" + ("" if tokens == 1 else "s"))
+        if window:
+            self.context.setRange(0, window)
+            self.context.setValue(min(used, window))
+            self.context.setToolTip(f"{used:,} of {window:,} tokens of context in use")
+            self.context_label.setText(f"{used / window:.0%} of {window // 1000}k context")
+            self.context.show()
+        else:
+            self.context.hide()
+            self.context_label.setText("context window unknown")
+
+    def _send(self) -> None:
+        text = self.text()
+        if text.strip():
+            self.send_requested.emit(text)
+
+    def _escape(self) -> None:
+        if self.editing_id is not None:
+            self.end_edit()
+            self.editor.clear()
+            self.edit_cancelled.emit()
+        else:
+            self.stop_requested.emit()

@@ -1,0 +1,188 @@
+"""One message in the conversation: who, its branch position, its actions, its markdown body."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.runs import RetryScheduled, RunError, RunRecord
+from workbench.core.sessions import Message, MessageStatus, Role
+from workbench.core.tree import Position
+from workbench.ui.widgets.markdown_view import MarkdownView
+
+_STATUS_BADGES = {
+    MessageStatus.STREAMING: ("answering…", "#2f6fbf"),
+    MessageStatus.STOPPED: ("stopped", "#8a6d00"),
+    MessageStatus.INTERRUPTED: ("interrupted", "#b35900"),
+    MessageStatus.ERROR: ("failed", "#b3261e"),
+}
+
+
+class MessageCard(QFrame):
+    edit_requested = Signal(int)
+    regenerate_requested = Signal(int)
+    continue_requested = Signal(int)
+    delete_requested = Signal(int)
+    sibling_requested = Signal(int)  # the sibling message to show instead
+    copied = Signal(str)  # a status line
+
+    def __init__(self, message: Message, position: Position, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.message = message
+        self.setObjectName(f"message.{message.id}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setProperty("role", str(message.role))
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 8)
+        layout.setSpacing(4)
+        layout.addLayout(self._header(message, position))
+        self.body = MarkdownView(self)
+        self.body.setObjectName("message_body")
+        self.body.set_markdown(message.content)
+        layout.addWidget(self.body)
+        self.notice = QLabel(self, objectName="run_notice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: palette(mid);")
+        self.notice.hide()
+        layout.addWidget(self.notice)
+        self.error_box = self._error_box()
+        layout.addWidget(self.error_box)
+        self.set_status(message.status)
+
+    # --- building ------------------------------------------------------------------------------
+    def _header(self, message: Message, position: Position) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        who = "You" if message.role is Role.USER else "Assistant"
+        self.who = QLabel(f"<b>{who}</b>", self)
+        row.addWidget(self.who)
+        self.badge = QLabel(self, objectName="status_badge")
+        row.addWidget(self.badge)
+        self.stats = QLabel(self, objectName="run_stats")
+        self.stats.setStyleSheet("color: palette(mid);")
+        # The stats give way (clipped) before the buttons do when the window is narrow.
+        self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.stats.setMinimumWidth(0)
+        row.addWidget(self.stats, 1)
+        if position.count > 1:
+            row.addWidget(self._tool("‹", "Previous version", position.previous_id))
+            self.branch_label = QLabel(f"{position.index + 1}/{position.count}", self)
+            self.branch_label.setObjectName("branch_position")
+            row.addWidget(self.branch_label)
+            row.addWidget(self._tool("›", "Next version", position.next_id))
+        mid = message.id
+        if message.role is Role.USER:
+            self.edit_button = self._action("Edit", "Edit into a new branch", self.edit_requested)
+            row.addWidget(self.edit_button)
+        else:
+            self.regenerate_button = self._action(
+                "Regenerate", "Answer again as a new branch", self.regenerate_requested
+            )
+            self.continue_button = self._action(
+                "Continue", "Carry on from where this answer ends", self.continue_requested
+            )
+            row.addWidget(self.regenerate_button)
+            row.addWidget(self.continue_button)
+        copy = QToolButton(self, text="Copy", toolTip="Copy this message as markdown")
+        copy.setAutoRaise(True)
+        copy.clicked.connect(self.copy_text)
+        row.addWidget(copy)
+        delete = self._action("Delete", "Delete this message and what follows it", None)
+        delete.clicked.connect(lambda: self.delete_requested.emit(mid))
+        row.addWidget(delete)
+        return row
+
+    def _tool(self, text: str, tip: str, target: int | None) -> QToolButton:
+        button = QToolButton(self, text=text, toolTip=tip)
+        button.setAutoRaise(True)
+        button.setEnabled(target is not None)
+        if target is not None:
+            button.clicked.connect(lambda: self.sibling_requested.emit(target))
+        return button
+
+    def _action(self, text: str, tip: str, signal) -> QToolButton:  # noqa: ANN001
+        button = QToolButton(self, text=text, toolTip=tip)
+        button.setObjectName(f"action.{text.lower()}")
+        button.setAutoRaise(True)
+        if signal is not None:
+            button.clicked.connect(lambda: signal.emit(self.message.id))
+        return button
+
+    def _error_box(self) -> QFrame:
+        box = QFrame(self, objectName="error_box")
+        box.setStyleSheet(
+            "#error_box { border: 1px solid #b3261e; border-radius: 4px; "
+            "background: rgba(179, 38, 30, 0.08); }"
+        )
+        row = QHBoxLayout(box)
+        self.error_label = QLabel(box, objectName="error_text")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(self.error_label, 1)
+        self.retry_button = QPushButton("Retry", box, objectName="retry")
+        self.retry_button.clicked.connect(lambda: self.regenerate_requested.emit(self.message.id))
+        row.addWidget(self.retry_button)
+        box.hide()
+        return box
+
+    # --- updates -------------------------------------------------------------------------------
+    def set_status(self, status: MessageStatus) -> None:
+        self.status = status
+        text, colour = _STATUS_BADGES.get(status, ("", ""))
+        self.badge.setText(
+            f'<span style="color:{colour}">{text}</span>' if text else "",
+        )
+        if self.message.role is Role.ASSISTANT:
+            busy = status is MessageStatus.STREAMING
+            self.regenerate_button.setEnabled(not busy)
+            self.continue_button.setEnabled(not busy and bool(self.body.text()))
+        if status is not MessageStatus.ERROR:
+            self.error_box.hide()
+
+    def show_error(self, error: RunError) -> None:
+        detail = f"<br><small>{_escape(error.detail)}</small>" if error.detail else ""
+        self.error_label.setText(f"<b>{_escape(error.title)}</b>{detail}")
+        self.retry_button.setVisible(True)
+        self.error_box.show()
+
+    def show_retry(self, event: RetryScheduled) -> None:
+        self.notice.setText(
+            f"{event.reason.capitalize()}: the SDK retries in {event.wait_s:.1f} s "
+            f"(attempt {event.attempt} of {event.max_retries})…"
+        )
+        self.notice.show()
+
+    def show_record(self, record: RunRecord) -> None:
+        self.notice.hide()
+        t = record.timings
+        parts = [record.model]
+        if t.first_token_s is not None:
+            parts.append(f"first token {t.first_token_s * 1000:.0f} ms")
+        if t.total_s is not None:
+            parts.append(f"{t.total_s:.1f} s")
+        if t.tokens_per_s:
+            parts.append(f"{t.tokens_per_s:.0f} tok/s")
+        if record.usage.completion_tokens:
+            parts.append(f"{record.usage.prompt_tokens}→{record.usage.completion_tokens} tokens")
+        self.stats.setText(" · ".join(p for p in parts if p))
+        if record.error is not None:
+            self.show_error(record.error)
+
+    def copy_text(self) -> None:
+        QApplication.clipboard().setText(self.body.text())
+        self.copied.emit("Message copied.")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,381 @@
+"""The chat panel: one session's conversation, the composer and the run's parameters."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import openai
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from workbench.core import export
+from workbench.core.models import traits_for
+from workbench.core.runs import ChatTurn, RunParams, RunRequest, request_body
+from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
+from workbench.core.tree import MessageTree
+from workbench.services.connector import Connector
+from workbench.services.store import Store
+from workbench.services.tokens import TokenCounter
+from workbench.ui.bus import Bus
+from workbench.ui.panels.chat.composer import Composer
+from workbench.ui.panels.chat.conversation import ConversationView
+from workbench.ui.panels.chat.message_card import MessageCard
+from workbench.ui.panels.chat.params import ParamsForm
+from workbench.ui.panels.chat.streaming import AnswerStreams
+from workbench.ui.tasks import BackgroundTasks
+
+EMPTY_TEXT = (
+    "Ask anything. Your messages are saved as you send them; "
+    "answers are saved while they stream, so nothing is lost if the app closes."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDeps:
+    store: Store
+    bus: Bus
+    tasks: BackgroundTasks
+    undo: QUndoStack
+    connector: Connector
+    tokens: TokenCounter
+
+
+class _DeleteMessages(QUndoCommand):
+    def __init__(self, panel: ChatPanel, ids: list[int], leaf_after: int | None) -> None:
+        super().__init__(f"Delete {len(ids)} message" + ("s" if len(ids) > 1 else ""))
+        self.panel, self.ids, self.leaf_after = panel, ids, leaf_after
+        self.session_id = panel.session_id
+        self.leaf_before = panel.leaf_id
+
+    def redo(self) -> None:
+        self.panel.deps.store.conversation.hide(self.ids)
+        self.panel.reopen(self.session_id, self.leaf_after)
+
+    def undo(self) -> None:
+        self.panel.deps.store.conversation.unhide(self.ids)
+        self.panel.reopen(self.session_id, self.leaf_before)
+
+
+class ChatPanel(QWidget):
+    status_message = Signal(str)
+
+    def __init__(self, deps: ChatDeps, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel.chat")
+        self.deps = deps
+        self.session_id: int | None = None
+        self.leaf_id: int | None = None
+        self.tree = MessageTree(())
+        self.path: list[Message] = []
+        self._history_tokens = 0
+        self._listed_models: dict[str, dict] = {}
+
+        self.view = ConversationView(self)
+        self.composer = Composer(self)
+        self.params = ParamsForm(self)
+        self.streams = AnswerStreams(self)
+        left = QWidget(self)
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.view, 1)
+        column.addWidget(self.composer)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("chat_splitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.params)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setSizes([900, 280])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        self.view.card_created.connect(self._wire_card)
+        self.composer.send_requested.connect(self.send)
+        self.composer.stop_requested.connect(self.stop)
+        self.composer.edit_last_requested.connect(self.edit_last)
+        self.composer.text_changed.connect(self._count_draft)
+        self.params.changed.connect(self._save_settings)
+        self.params.model_changed.connect(self._model_changed)
+        self.streams.finished.connect(self._answer_finished)
+        deps.bus.session_opened.connect(self.open_session)
+        deps.bus.message_requested.connect(self.open_message)
+        deps.bus.session_deleted.connect(self._session_deleted)
+        deps.bus.active_endpoint_changed.connect(lambda _id: self.load_models())
+        self.view.show_path([], lambda _i: None, EMPTY_TEXT)  # type: ignore[arg-type,return-value]
+        self._apply_traits()
+
+    # --- sessions ------------------------------------------------------------------------------
+    def open_session(self, session_id: int) -> None:
+        if session_id == self.session_id:
+            return
+        if self.composer.editing_id is not None:
+            self.composer.end_edit()
+        self.reopen(session_id, None)
+        prompt, _endpoint, params = self.deps.store.conversation.settings(session_id)
+        if not params.model:
+            params = RunParams(model=self.params.params().model)
+        self.params.set_params(params, prompt)
+        self._apply_traits()
+
+    def open_message(self, session_id: int, message_id: int) -> None:
+        """A search hit: open its session on the branch holding the message, and show it."""
+        self.open_session(session_id)
+        if message_id in self.tree.by_id and message_id not in {m.id for m in self.path}:
+            self.reopen(session_id, self.tree.latest_leaf(message_id))
+        self.view.scroll_to(message_id)
+
+    def reopen(self, session_id: int | None, leaf_id: int | None) -> None:
+        """Reload the session's tree from the store and show the path to `leaf_id`."""
+        self.session_id = session_id
+        if session_id is None:
+            self.tree, self.path, self.leaf_id = MessageTree(()), [], None
+        else:
+            conversation = self.deps.store.conversation
+            self.tree = MessageTree(conversation.visible(session_id))
+            wanted = leaf_id or conversation.current_leaf(session_id)
+            if wanted not in self.tree.by_id:
+                wanted = self.tree.latest_leaf()
+            self.path = self.tree.path_to(wanted)
+            self.leaf_id = self.path[-1].id if self.path else None
+            conversation.set_current_leaf(session_id, self.leaf_id)
+        self.view.show_path(self.path, self.tree.position, EMPTY_TEXT)
+        self._count_history()
+
+    def _session_deleted(self, session_id: int) -> None:
+        if session_id == self.session_id:
+            self.streams.stop_session(session_id)
+            self.reopen(None, None)
+
+    def _ensure_session(self) -> int:
+        if self.session_id is None:
+            session_id = self.deps.store.sessions.create()
+            self._save_settings(session_id)
+            self.reopen(session_id, None)
+            self.deps.bus.sessions_changed.emit()
+            self.deps.bus.session_opened.emit(session_id)
+        assert self.session_id is not None
+        return self.session_id
+
+    # --- sending -------------------------------------------------------------------------------
+    def send(self, text: str) -> None:
+        problem = self.params.schema_problem()
+        if problem:
+            self.status_message.emit(problem)
+            return
+        session_id = self._ensure_session()
+        editing = self.composer.editing_id
+        parent = self.tree.by_id[editing].parent_id if editing in self.tree.by_id else self.leaf_id
+        # Committed before any request goes out: the question survives whatever happens next.
+        question = self.deps.store.conversation.add(session_id, Role.USER, text, parent)
+        self.composer.end_edit()
+        self.composer.editor.clear()
+        self._answer(session_id, question)
+
+    def regenerate(self, message_id: int) -> None:
+        message = self.tree.by_id.get(message_id)
+        if message is None or self.session_id is None or message.parent_id is None:
+            return
+        if message.status is MessageStatus.STREAMING:
+            return
+        self._answer(self.session_id, message.parent_id)
+
+    def continue_answer(self, message_id: int) -> None:
+        message = self.tree.by_id.get(message_id)
+        if message is None or self.session_id is None or message.parent_id is None:
+            return
+        self.deps.store.conversation.settle(message_id, message.content, MessageStatus.STREAMING)
+        self.reopen(self.session_id, message_id)
+        self._start_stream(self.session_id, message_id, prefix=message.content)
+
+    def _answer(self, session_id: int, question_id: int) -> None:
+        answer = self.deps.store.conversation.add(
+            session_id, Role.ASSISTANT, "", question_id, MessageStatus.STREAMING
+        )
+        self.reopen(session_id, answer)
+        self._start_stream(session_id, answer)
+
+    def _start_stream(self, session_id: int, answer_id: int, prefix: str = "") -> None:
+        params = self.params.params()
+        history = [m for m in self.path if m.id != answer_id]
+        turns = [ChatTurn(str(m.role), m.content) for m in history if m.content]
+        system = self.params.system_prompt.toPlainText().strip()
+        if system:
+            turns.insert(0, ChatTurn("system", system))
+        endpoint = self.deps.connector.endpoint(None)
+        request = RunRequest(endpoint.id, params, tuple(turns), continue_from=prefix)
+        self._save_settings(session_id)
+        card = self.view.cards.get(answer_id)
+        if card is not None:
+            card.body.set_markdown(prefix)
+        self.streams.start(
+            session_id, answer_id, endpoint.id, endpoint.name, request_body(request), prefix, card
+        )
+        self.composer.set_busy(True)
+
+    def stop(self) -> None:
+        if self.session_id is not None and self.streams.stop_session(self.session_id):
+            self.status_message.emit("Stopped. The partial answer is kept.")
+
+    def _answer_finished(self, record: object) -> None:
+        self.composer.set_busy(self.streams.busy)
+        session_id = getattr(record, "session_id", None)
+        if session_id == self.session_id:
+            self.reopen(self.session_id, self.leaf_id)
+        self._auto_title(session_id)
+        self.deps.bus.sessions_changed.emit()
+        self.deps.bus.run_finished.emit(record)
+        if not self._listed_models:
+            self.load_models()
+
+    def _auto_title(self, session_id: int | None) -> None:
+        summary = self.deps.store.sessions.get(session_id) if session_id else None
+        if summary is None or summary.title != DEFAULT_SESSION_TITLE:
+            return
+        first = next(
+            (m for m in self.deps.store.conversation.visible(summary.id) if m.role is Role.USER),
+            None,
+        )
+        if first is not None:
+            title = export.auto_title(first.content)
+            self.deps.store.sessions.rename(summary.id, title)
+            self.deps.bus.session_renamed.emit(summary.id, title)
+
+    # --- editing the tree ----------------------------------------------------------------------
+    def edit_last(self) -> None:
+        last = next((m for m in reversed(self.path) if m.role is Role.USER), None)
+        if last is not None:
+            self.edit(last.id)
+
+    def edit(self, message_id: int) -> None:
+        message = self.tree.by_id.get(message_id)
+        if message is not None:
+            self.composer.begin_edit(message_id, message.content)
+
+    def show_sibling(self, message_id: int) -> None:
+        if self.session_id is not None and message_id in self.tree.by_id:
+            self.reopen(self.session_id, self.tree.latest_leaf(message_id))
+
+    def delete(self, message_id: int) -> None:
+        message = self.tree.by_id.get(message_id)
+        if message is None:
+            return
+        ids = self.tree.subtree(message_id)
+        for doomed in ids:
+            self.streams.stop_message(doomed)
+        siblings = [s for s in self.tree.children.get(message.parent_id, []) if s != message_id]
+        after = self.tree.latest_leaf(siblings[-1]) if siblings else message.parent_id
+        self.deps.undo.push(_DeleteMessages(self, ids, after))
+        self.status_message.emit("Deleted. Edit ▸ Undo (Ctrl+Z) brings it back.")
+
+    # --- export --------------------------------------------------------------------------------
+    def export_to(self, path: Path) -> None:
+        if self.session_id is None:
+            raise ValueError("No session is open.")
+        summary = self.deps.store.sessions.get(self.session_id)
+        title = summary.title if summary else DEFAULT_SESSION_TITLE
+        prompt = self.params.system_prompt.toPlainText()
+        runs = {}
+        for message in self.path:
+            if message.run_id is not None:
+                record = self.deps.store.runs.get(message.run_id)
+                if record is not None:
+                    runs[message.run_id] = {
+                        "model": record.model,
+                        "endpoint": record.endpoint,
+                        "usage": {
+                            "prompt_tokens": record.usage.prompt_tokens,
+                            "completion_tokens": record.usage.completion_tokens,
+                        },
+                    }
+        render = export.to_json if path.suffix.lower() == ".json" else export.to_markdown
+        path.write_text(render(title, prompt, self.path, runs), encoding="utf-8")
+
+    # --- cards ---------------------------------------------------------------------------------
+    def _wire_card(self, card: MessageCard) -> None:
+        card.edit_requested.connect(self.edit)
+        card.regenerate_requested.connect(self.regenerate)
+        card.continue_requested.connect(self.continue_answer)
+        card.delete_requested.connect(self.delete)
+        card.sibling_requested.connect(self.show_sibling)
+        card.copied.connect(self.status_message)
+        self.streams.attach(card)
+        if card.message.run_id is not None and not self.streams.is_running(card.message.id):
+            record = self.deps.store.runs.get(card.message.run_id)
+            if record is not None:
+                card.show_record(record)
+
+    # --- parameters, models, tokens ------------------------------------------------------------
+    def _save_settings(self, session_id: int | None = None) -> None:
+        target = session_id if isinstance(session_id, int) else self.session_id
+        if target is not None:
+            self.deps.store.conversation.save_settings(
+                target,
+                self.params.system_prompt.toPlainText(),
+                self.deps.connector.endpoints.active_id,
+                self.params.params(),
+            )
+
+    def load_models(self) -> None:
+        endpoint = self.deps.connector.endpoint(None)
+        if endpoint.is_local and not self.deps.connector.local.running:
+            # Don't start the model just to list it; it is listed after the first answer.
+            self.params.set_models([endpoint.default_model] if endpoint.default_model else [])
+            self._apply_traits()
+            return
+        self.deps.tasks.start("Listing models", self._fetch_models(endpoint.id))
+
+    async def _fetch_models(self, endpoint_id: str) -> None:
+        try:
+            listed = await self.deps.connector.models(endpoint_id)
+        except (openai.OpenAIError, OSError) as exc:
+            self.status_message.emit(f"Could not list the endpoint's models: {exc}")
+            return
+        self._listed_models = {str(m.get("id")): m for m in listed}
+        self.params.set_models(list(self._listed_models))
+        self._apply_traits()
+
+    def _model_changed(self, _model: str) -> None:
+        self._apply_traits()
+        self._count_history()
+
+    def _apply_traits(self) -> None:
+        model = self.params.params().model or self.deps.connector.endpoint(None).default_model
+        kind = str(self.deps.connector.endpoint(None).kind)
+        self.traits = traits_for(model, kind, self._listed_models.get(model))
+        self.params.apply_traits(self.traits)
+        self._show_tokens(0)
+
+    def _count_history(self) -> None:
+        turns = [(str(m.role), m.content) for m in self.path]
+        model = self.params.params().model
+        self.deps.tasks.start(
+            "Counting tokens", self._count_history_async(model, turns), quiet=True
+        )
+
+    async def _count_history_async(self, model: str, turns: list[tuple[str, str]]) -> None:
+        loop = asyncio.get_running_loop()
+        counter = self.deps.tokens
+        self._history_tokens = await loop.run_in_executor(
+            None, counter.count_messages, model or "gpt-4o", turns
+        )
+        self._show_tokens(self._draft_tokens if hasattr(self, "_draft_tokens") else 0)
+
+    def _count_draft(self, text: str) -> None:
+        model = self.params.params().model or "gpt-4o"
+        self.deps.tasks.start("Counting tokens", self._count_draft_async(model, text), quiet=True)
+
+    async def _count_draft_async(self, model: str, text: str) -> None:
+        self._draft_tokens = await self.deps.tokens.count_async(model, text)
+        self._show_tokens(self._draft_tokens)
+
+    def _show_tokens(self, draft: int) -> None:
+        window = getattr(self, "traits", None) and self.traits.context_window
+        self.composer.show_tokens(draft, self._history_tokens + draft, window or None)
+
+    def shutdown(self) -> None:
+        """The app is closing: in-flight answers are kept as they are, marked interrupted."""
+        self.streams.abandon_all()

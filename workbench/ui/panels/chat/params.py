@@ -1,0 +1,226 @@
+"""The run's parameters: system prompt, model and sampling knobs, greyed out with a reason
+when the chosen model does not take them."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.models import ModelTraits, unsupported_reason
+from workbench.core.runs import REASONING_EFFORTS, RESPONSE_FORMATS, RunParams
+
+UNSET = "default"
+
+
+def _double(low: float, high: float, step: float) -> QDoubleSpinBox:
+    # The minimum stands for "not set", shown as "default", so the server's own default applies.
+    box = QDoubleSpinBox(minimum=low - step, maximum=high, singleStep=step, decimals=2)
+    box.setSpecialValueText(UNSET)
+    box.setValue(box.minimum())
+    return box
+
+
+def _integer(high: int) -> QSpinBox:
+    box = QSpinBox(minimum=-1, maximum=high)
+    box.setSpecialValueText(UNSET)
+    box.setValue(-1)
+    return box
+
+
+class ParamsForm(QScrollArea):
+    changed = Signal()
+    model_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chat_params")
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(250)
+        inner = QWidget(self)
+        outer = QVBoxLayout(inner)
+        outer.addWidget(QLabel("<b>System prompt</b>", inner))
+        self.system_prompt = QPlainTextEdit(inner, objectName="system_prompt")
+        self.system_prompt.setPlaceholderText("How the assistant should behave in this session")
+        self.system_prompt.setMaximumHeight(110)
+        outer.addWidget(self.system_prompt)
+        form = QFormLayout()
+        outer.addLayout(form)
+        self.model = QComboBox(inner, objectName="model")
+        self.model.setEditable(True)
+        self.model.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model.setMinimumContentsLength(12)
+        self.model.setToolTip("Models the endpoint lists; you can also type a name")
+        self.temperature = _double(0, 2, 0.1)
+        self.top_p = _double(0, 1, 0.05)
+        self.max_tokens = _integer(1_000_000)
+        self.seed = _integer(2_147_483_647)
+        self.stop = QLineEdit(inner, placeholderText="e.g. ###, END  (comma separated)")
+        self.presence_penalty = _double(-2, 2, 0.1)
+        self.frequency_penalty = _double(-2, 2, 0.1)
+        self.reasoning_effort = QComboBox(inner)
+        self.reasoning_effort.addItems([UNSET, *REASONING_EFFORTS])
+        self.logprobs = QCheckBox("return token logprobs", inner)
+        self.top_logprobs = QSpinBox(minimum=0, maximum=20)
+        self.top_logprobs.setSpecialValueText("none")
+        self.response_format = QComboBox(inner)
+        self.response_format.addItems(list(RESPONSE_FORMATS))
+        self.json_schema = QPlainTextEdit(inner, objectName="json_schema")
+        self.json_schema.setPlaceholderText('{"type": "object", "properties": {…}}')
+        self.json_schema.setMaximumHeight(120)
+        self.schema_error = QLabel(inner, objectName="schema_error")
+        self.schema_error.setStyleSheet("color: #b3261e;")
+        self.schema_error.setWordWrap(True)
+        self.rows: dict[str, QWidget] = {
+            "model": self.model,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+            "stop": self.stop,
+            "presence_penalty": self.presence_penalty,
+            "frequency_penalty": self.frequency_penalty,
+            "reasoning_effort": self.reasoning_effort,
+            "logprobs": self.logprobs,
+            "top_logprobs": self.top_logprobs,
+            "response_format": self.response_format,
+        }
+        labels = {"max_tokens": "Max tokens", "top_p": "Top p", "stop": "Stop sequences"}
+        for key, widget in self.rows.items():
+            widget.setObjectName(f"param.{key}")
+            form.addRow(labels.get(key, key.replace("_", " ").capitalize()), widget)
+        form.addRow("JSON schema", self.json_schema)
+        form.addRow("", self.schema_error)
+        outer.addStretch(1)
+        self.setWidget(inner)
+        self._traits: ModelTraits | None = None
+        for signal in (
+            self.temperature.valueChanged,
+            self.top_p.valueChanged,
+            self.max_tokens.valueChanged,
+            self.seed.valueChanged,
+            self.stop.editingFinished,
+            self.presence_penalty.valueChanged,
+            self.frequency_penalty.valueChanged,
+            self.reasoning_effort.currentIndexChanged,
+            self.logprobs.toggled,
+            self.top_logprobs.valueChanged,
+            self.response_format.currentIndexChanged,
+            self.json_schema.textChanged,
+            self.system_prompt.textChanged,
+        ):
+            signal.connect(self._changed)
+        self.model.currentTextChanged.connect(self.model_changed)
+        self.model.currentTextChanged.connect(self._changed)
+        self._update_schema_row()
+
+    # --- values --------------------------------------------------------------------------------
+    def params(self) -> RunParams:
+        def number(box: QDoubleSpinBox) -> float | None:
+            return None if not box.isEnabled() or box.value() == box.minimum() else box.value()
+
+        def integer(box: QSpinBox) -> int | None:
+            return None if not box.isEnabled() or box.value() < 0 else box.value()
+
+        effort = self.reasoning_effort.currentText()
+        logprobs = self.logprobs.isEnabled() and self.logprobs.isChecked()
+        return RunParams(
+            model=self.model.currentText().strip(),
+            temperature=number(self.temperature),
+            top_p=number(self.top_p),
+            max_tokens=integer(self.max_tokens),
+            seed=integer(self.seed),
+            stop=tuple(s.strip() for s in self.stop.text().split(",") if s.strip()),
+            presence_penalty=number(self.presence_penalty),
+            frequency_penalty=number(self.frequency_penalty),
+            reasoning_effort=effort
+            if effort != UNSET and self.reasoning_effort.isEnabled()
+            else None,
+            logprobs=logprobs,
+            top_logprobs=(self.top_logprobs.value() or None) if logprobs else None,
+            response_format=self.response_format.currentText(),
+            json_schema=self.json_schema.toPlainText(),
+        )
+
+    def set_params(self, params: RunParams, system_prompt: str) -> None:
+        blockers = [w.blockSignals(True) for w in (*self.rows.values(), self.system_prompt)]
+        try:
+            self.system_prompt.setPlainText(system_prompt)
+            if params.model:
+                self.model.setCurrentText(params.model)
+            for name in ("temperature", "top_p", "presence_penalty", "frequency_penalty"):
+                box: QDoubleSpinBox = getattr(self, name)
+                value = getattr(params, name)
+                box.setValue(box.minimum() if value is None else value)
+            self.max_tokens.setValue(-1 if params.max_tokens is None else params.max_tokens)
+            self.seed.setValue(-1 if params.seed is None else params.seed)
+            self.stop.setText(", ".join(params.stop))
+            self.reasoning_effort.setCurrentText(params.reasoning_effort or UNSET)
+            self.logprobs.setChecked(params.logprobs)
+            self.top_logprobs.setValue(params.top_logprobs or 0)
+            self.response_format.setCurrentText(params.response_format)
+            self.json_schema.setPlainText(params.json_schema)
+        finally:
+            for widget, was in zip((*self.rows.values(), self.system_prompt), blockers, strict=True):
+                widget.blockSignals(was)
+        self._update_schema_row()
+
+    def set_models(self, models: list[str]) -> None:
+        current = self.model.currentText()
+        self.model.blockSignals(True)
+        self.model.clear()
+        self.model.addItems(models)
+        self.model.setCurrentText(current or (models[0] if models else ""))
+        self.model.blockSignals(False)
+        if self.model.currentText() != current:
+            self.model_changed.emit(self.model.currentText())
+
+    def apply_traits(self, traits: ModelTraits) -> None:
+        """Grey out what the model does not take, with the reason as the tooltip."""
+        self._traits = traits
+        for name, widget in self.rows.items():
+            reason = unsupported_reason(traits, name)
+            widget.setEnabled(reason is None)
+            widget.setToolTip(reason or "")
+        if not traits.json_schema and self.response_format.currentText() == "json_schema":
+            self.response_format.setCurrentText("text")
+        self._update_schema_row()
+
+    def schema_problem(self) -> str | None:
+        """Why the request cannot be sent as it stands, or None."""
+        if self.response_format.currentText() != "json_schema":
+            return None
+        try:
+            schema = json.loads(self.json_schema.toPlainText() or "null")
+        except ValueError as exc:
+            return f"The JSON schema is not valid JSON: {exc}"
+        if not isinstance(schema, dict):
+            return "The JSON schema must be a JSON object."
+        return None
+
+    def _changed(self) -> None:
+        self._update_schema_row()
+        self.changed.emit()
+
+    def _update_schema_row(self) -> None:
+        wants_schema = self.response_format.currentText() == "json_schema"
+        self.json_schema.setEnabled(wants_schema)
+        problem = self.schema_problem()
+        self.schema_error.setText(problem or "")
+        self.schema_error.setVisible(bool(problem))
