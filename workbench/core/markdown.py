@@ -138,7 +138,6 @@ class RenderedBlock:
 
 @dataclass(frozen=True, slots=True)
 class _Theme:
-    dark: bool
     pygments_style: str
     code_background: str
     code_foreground: str
@@ -148,25 +147,19 @@ class _Theme:
     border: str
 
 
-def _theme(dark: bool, style_name: str, header_bg: str, header_fg: str, inline: str, border: str):
-    style = get_style_by_name(style_name)
-    foreground = style.style_for_token(PygmentsToken.Text)["color"] or (
-        "e6edf3" if dark else "1f2328"
-    )
-    return _Theme(
-        dark=dark,
-        pygments_style=style_name,
-        code_background=style.background_color,
-        code_foreground=f"#{foreground}",
-        header_background=header_bg,
-        header_foreground=header_fg,
-        inline_code_background=inline,
-        border=border,
-    )
+def _theme(
+    pygments_style: str, text: str, header: tuple[str, str], inline: str, border: str
+) -> _Theme:
+    style = get_style_by_name(pygments_style)
+    token_colour = style.style_for_token(PygmentsToken.Text)["color"]
+    # Always set: uncoloured tokens would otherwise take the palette's text colour, which need
+    # not contrast with the code background when dark is pinned against the palette.
+    foreground = f"#{token_colour}" if token_colour else text
+    return _Theme(pygments_style, style.background_color, foreground, *header, inline, border)
 
 
-_LIGHT = _theme(False, "default", "#e8ebef", "#57606a", "#eff1f3", "#d0d7de")
-_DARK = _theme(True, "github-dark", "#1c2128", "#8b949e", "#343942", "#3d444d")
+_LIGHT = _theme("default", "#1f2328", ("#e8ebef", "#57606a"), "#eff1f3", "#d0d7de")
+_DARK = _theme("github-dark", "#e6edf3", ("#1c2128", "#8b949e"), "#343942", "#3d444d")
 
 
 @lru_cache(maxsize=2)

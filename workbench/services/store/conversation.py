@@ -112,7 +112,7 @@ class ConversationQueries:
 
     def _set_deleted(self, message_ids: list[int], value: str | None) -> None:
         with self._db.conn:
-            self._db.executemany(
+            self._db.conn.executemany(
                 "UPDATE messages SET deleted_at = ? WHERE id = ?",
                 [(value, i) for i in message_ids],
             )

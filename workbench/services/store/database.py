@@ -28,6 +28,9 @@ def connect(path: Path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA foreign_keys = ON")
     db.enable_wal()
+    # WAL + NORMAL: commits survive the app dying (all we promise), without an fsync per commit,
+    # which cost ~6 ms each before every request and at every streaming checkpoint.
+    db.execute("PRAGMA synchronous = NORMAL")
     if existed and 0 < version < LATEST_VERSION:
         _backup_before_migration(db, path, version)
     migrate(db)

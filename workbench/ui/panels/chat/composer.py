@@ -22,7 +22,7 @@ class _Editor(QPlainTextEdit):
     stop = Signal()
     edit_last = Signal()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()
         if (
             key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -66,6 +66,7 @@ class Composer(QWidget):
         row.addWidget(self.tokens)
         self.context = QProgressBar(self, objectName="context_meter")
         self.context.setMaximumWidth(220)
+        self.context.setMinimumWidth(40)
         self.context.setMaximumHeight(14)
         self.context.setTextVisible(False)
         row.addWidget(self.context)
@@ -90,6 +91,10 @@ class Composer(QWidget):
         self._count_timer.timeout.connect(lambda: self.text_changed.emit(self.text()))
         self.editor.textChanged.connect(self._count_timer.start)
         self.editing_id: int | None = None
+
+    def hideEvent(self, event) -> None:
+        self._count_timer.stop()  # a closing window has no count to show
+        super().hideEvent(event)
 
     def text(self) -> str:
         return self.editor.toPlainText()

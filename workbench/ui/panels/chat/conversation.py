@@ -100,10 +100,10 @@ class ConversationView(QScrollArea):
         if card is not None:
             self._follow = False
             card.setStyleSheet(
-                "QFrame#%s { border: 2px solid palette(highlight); }" % card.objectName()
+                f"QFrame#{card.objectName()} {{ border: 2px solid palette(highlight); }}"
             )
-            QTimer.singleShot(0, lambda: self.ensureWidgetVisible(card, 0, 40))
-            QTimer.singleShot(2500, lambda: card.setStyleSheet(""))
+            QTimer.singleShot(0, card, lambda: self.ensureWidgetVisible(card, 0, 40))
+            QTimer.singleShot(2500, card, lambda: card.setStyleSheet(""))
 
     def scroll_to_bottom(self) -> None:
         bar = self.verticalScrollBar()

@@ -111,7 +111,7 @@ class MessageCard(QFrame):
             button.clicked.connect(lambda: self.sibling_requested.emit(target))
         return button
 
-    def _action(self, text: str, tip: str, signal) -> QToolButton:  # noqa: ANN001
+    def _action(self, text: str, tip: str, signal) -> QToolButton:
         button = QToolButton(self, text=text, toolTip=tip)
         button.setObjectName(f"action.{text.lower()}")
         button.setAutoRaise(True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import openai
@@ -199,13 +199,15 @@ class ChatPanel(QWidget):
         self._start_stream(session_id, answer)
 
     def _start_stream(self, session_id: int, answer_id: int, prefix: str = "") -> None:
+        endpoint = self.deps.connector.endpoint(None)
         params = self.params.params()
+        if not params.model:  # sent before the endpoint's models were listed (`--prompt`)
+            params = replace(params, model=endpoint.default_model)
         history = [m for m in self.path if m.id != answer_id]
         turns = [ChatTurn(str(m.role), m.content) for m in history if m.content]
         system = self.params.system_prompt.toPlainText().strip()
         if system:
             turns.insert(0, ChatTurn("system", system))
-        endpoint = self.deps.connector.endpoint(None)
         request = RunRequest(endpoint.id, params, tuple(turns), continue_from=prefix)
         self._save_settings(session_id)
         card = self.view.cards.get(answer_id)

@@ -50,7 +50,7 @@ class ParamsForm(QScrollArea):
         self.setObjectName("chat_params")
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(250)
+        self.setMinimumWidth(200)
         inner = QWidget(self)
         outer = QVBoxLayout(inner)
         outer.addWidget(QLabel("<b>System prompt</b>", inner))
@@ -177,7 +177,9 @@ class ParamsForm(QScrollArea):
             self.response_format.setCurrentText(params.response_format)
             self.json_schema.setPlainText(params.json_schema)
         finally:
-            for widget, was in zip((*self.rows.values(), self.system_prompt), blockers, strict=True):
+            for widget, was in zip(
+                (*self.rows.values(), self.system_prompt), blockers, strict=True
+            ):
                 widget.blockSignals(was)
         self._update_schema_row()
 

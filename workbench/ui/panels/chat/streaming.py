@@ -31,6 +31,7 @@ class AnswerStreams(QObject):
         super().__init__(panel)
         self.panel = panel
         self._live: dict[int, _Live] = {}
+        self._closed = False  # after abandon_all: the window is going, tell no one
 
     @property
     def busy(self) -> bool:
@@ -63,6 +64,8 @@ class AnswerStreams(QObject):
         try:
             record = await run.execute(lambda: connector.client(endpoint_id))
         except asyncio.CancelledError:
+            if self._closed:
+                raise
             cancelled = True
             record = run.record("stopped")
         live = self._live.pop(message_id, None)
@@ -113,8 +116,10 @@ class AnswerStreams(QObject):
         return any([self.stop_message(i) for i in ids])
 
     def abandon_all(self) -> None:
+        self._closed = True
         for live in self._live.values():
             live.run.abandon()
+            live.task.cancel()
         self._live.clear()
 
 
