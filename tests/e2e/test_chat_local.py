@@ -1,0 +1,90 @@
+"""The chat on the built-in model, as a new user with no key and no network gets it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+
+from workbench.app.context import AppContext
+from workbench.app.panels import build_chat
+from workbench.core.sessions import MessageStatus
+from workbench.services.paths import DataPaths
+from workbench.services.store import Store
+from workbench.ui.panels.chat import ChatPanel
+
+WAIT_MS = 120_000
+
+
+@pytest.fixture
+def ctx(data_paths: DataPaths, aloop: asyncio.AbstractEventLoop, qtbot) -> Iterator[AppContext]:
+    store = Store.open(data_paths.database)
+    context = AppContext.build(data_paths, store, aloop)
+    yield context
+    stopping = aloop.create_task(context.local.stop())
+    qtbot.waitUntil(stopping.done, timeout=20_000)
+    store.close()
+
+
+@pytest.fixture
+def panel(ctx: AppContext, qtbot) -> ChatPanel:
+    chat = build_chat(ctx)
+    qtbot.addWidget(chat)
+    chat.resize(1000, 700)
+    chat.show()
+    chat.params.temperature.setValue(0)
+    chat.params.max_tokens.setValue(40)
+    return chat
+
+
+def _ask(panel: ChatPanel, qtbot, text: str) -> None:
+    panel.composer.set_text(text)
+    qtbot.keyClick(panel.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not panel.streams.busy, timeout=WAIT_MS)
+
+
+def test_first_question_gets_a_real_streamed_answer(panel, ctx, qtbot) -> None:
+    assert ctx.endpoints.active.is_local  # the default, with no key anywhere
+    seen: list[str] = []
+    panel.view.card_created.connect(
+        lambda card: card.body.updated.connect(lambda: seen.append(card.body.toPlainText()))
+    )
+    with qtbot.waitSignal(ctx.bus.run_finished, timeout=WAIT_MS) as finished:
+        panel.composer.set_text("Say hello to me in one short sentence.")
+        qtbot.keyClick(
+            panel.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+        )
+    record = finished.args[0]
+    answer = ctx.store.conversation.get(record.message_id)
+    assert answer.status is MessageStatus.COMPLETE and answer.content.strip()
+    assert len({s for s in seen if s}) > 1, "the answer did not arrive in pieces"
+    assert record.model == "smollm2-135m-instruct" and record.endpoint == "Local"
+    assert record.usage.completion_tokens > 0 and record.timings.tokens_per_s
+    # The model list and its context window come from the server once it is running.
+    qtbot.waitUntil(lambda: panel.params.model.count() >= 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "of 4k context" in panel.composer.context_label.text(), timeout=5000)
+
+
+def test_logprobs_and_json_schema_through_the_chat(panel, ctx, qtbot) -> None:
+    panel.params.logprobs.setChecked(True)
+    panel.params.top_logprobs.setValue(3)
+    panel.params.response_format.setCurrentText("json_schema")
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    }
+    panel.params.json_schema.setPlainText(json.dumps(schema))
+    _ask(panel, qtbot, "Name a city in France as JSON.")
+    answer = ctx.store.conversation.get(panel.path[-1].id)
+    assert set(json.loads(answer.content)) == {"city"}
+    row = ctx.store.db.execute(
+        "SELECT logprobs_json FROM runs WHERE id = ?", [answer.run_id]
+    ).fetchone()
+    tokens = json.loads(row[0])
+    assert "".join(t["token"] for t in tokens) == answer.content
+    assert all(len(t["top"]) == 3 and t["logprob"] <= 0 for t in tokens)
