@@ -6,7 +6,7 @@ import random
 
 import pytest
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QColor, QTextCursor, QTextDocument
+from PySide6.QtGui import QColor, QPalette, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QApplication, QScrollArea, QVBoxLayout, QWidget
 
 from workbench.core.markdown import RenderedBlock
@@ -39,6 +39,7 @@ print(greet("world"))
 
 Raw HTML stays text: <script>alert("x")</script>
 """
+KEYWORD = QColor("#008000")  # Pygments' light style colours Python keywords this green
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def test_deltas_are_coalesced_into_one_update_per_frame(view: MarkdownView, qtbo
     updates: list[None] = []
     view.updated.connect(lambda: updates.append(None))
     with qtbot.waitSignal(view.updated, timeout=1000):
-        for word in "many small deltas arriving within one frame".split():
+        for word in ("many", "small", "deltas", "arriving", "within", "one", "frame"):
             view.append(word + " ")
         assert updates == []  # append only buffers
     qtbot.wait(50)
@@ -115,14 +116,15 @@ def test_deltas_are_coalesced_into_one_update_per_frame(view: MarkdownView, qtbo
 
 
 def test_code_is_highlighted_while_it_streams_and_when_finished(view: MarkdownView) -> None:
+    view.set_dark(False)
     view.append("Look:\n\n```python\ndef f(x):\n    return x")
     view.flush()  # the fence is still open: it shows as code already
     keyword = find(view, "def")
-    assert keyword.charFormat().foreground().color() == QColor("#008000")
+    assert keyword.charFormat().foreground().color() == KEYWORD
     assert keyword.charFormat().fontFixedPitch() or "mono" in keyword.charFormat().fontFamilies()[0]
     view.append(" + 1\n```\n")
     view.finish()
-    assert find(view, "def").charFormat().foreground().color() == QColor("#008000")
+    assert find(view, "def").charFormat().foreground().color() == KEYWORD
     assert "return x + 1" in view.toPlainText()
 
 
@@ -238,3 +240,16 @@ def test_a_leading_rule_and_tables_survive_streaming(qtbot) -> None:
     qtbot.addWidget(view)
     stream_in(view, text, seed=3)
     assert view.toPlainText() == reference.toPlainText()
+
+
+def test_code_colours_follow_the_application_palette(view: MarkdownView, qtbot) -> None:
+    app = QApplication.instance()
+    original = app.palette()
+    view.set_markdown("```python\nimport os\n```")
+    try:
+        app.setPalette(QPalette(QColor(30, 30, 32)))  # a dark window colour
+        qtbot.waitUntil(lambda: find(view, "import").charFormat().foreground().color() != KEYWORD)
+        app.setPalette(QPalette(QColor(240, 240, 240)))
+        qtbot.waitUntil(lambda: find(view, "import").charFormat().foreground().color() == KEYWORD)
+    finally:
+        app.setPalette(original)

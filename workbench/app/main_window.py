@@ -5,14 +5,11 @@ It holds no feature logic; panels and dialogs do the work.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -268,22 +265,7 @@ class MainWindow(QMainWindow):
         self.chat.stop()
 
     def export_session(self) -> None:
-        if self.chat.session_id is None:
-            self.say("Open a session to export it.")
-            return
-        path, _filter = QFileDialog.getSaveFileName(
-            self,
-            "Export Session",
-            str(Path.home() / f"{self.windowTitle().split(' — ')[0]}.md"),
-            "Markdown (*.md);;JSON (*.json)",
-        )
-        if path:
-            try:
-                self.chat.export_to(Path(path))
-            except OSError as exc:
-                QMessageBox.warning(self, "Export failed", f"Could not write {path}:\n{exc}")
-            else:
-                self.say(f"Exported to {path}")
+        self.chat.export_dialog()
 
     def _toggle_full_screen(self) -> None:
         self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)

@@ -9,7 +9,7 @@ from pathlib import Path
 import openai
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from workbench.core import export
 from workbench.core.models import traits_for
@@ -274,6 +274,27 @@ class ChatPanel(QWidget):
         self.status_message.emit("Deleted. Edit ▸ Undo (Ctrl+Z) brings it back.")
 
     # --- export --------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        if self.session_id is None:
+            self.status_message.emit("Open a session to export it.")
+            return
+        summary = self.deps.store.sessions.get(self.session_id)
+        name = "".join(c for c in (summary.title if summary else "") if c not in '/\\:*?"<>|')
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            "Export Session",
+            str(Path.home() / f"{name or 'session'}.md"),
+            "Markdown (*.md);;JSON (*.json)",
+        )
+        if not path:
+            return
+        try:
+            self.export_to(Path(path))
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}:\n{exc}")
+        else:
+            self.status_message.emit(f"Exported to {path}")
+
     def export_to(self, path: Path) -> None:
         if self.session_id is None:
             raise ValueError("No session is open.")
