@@ -1,4 +1,7 @@
-"""Timestamps as stored: ISO 8601 in UTC with milliseconds, so they sort as text."""
+"""Timestamps as stored: ISO 8601 in UTC with microseconds, so they sort as text.
+
+Microseconds, because commits take well under a millisecond: "used last" must still tell apart
+two sessions touched one right after the other."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from datetime import UTC, datetime
 
 
 def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def ago(iso: str, now: datetime | None = None) -> str:

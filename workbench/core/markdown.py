@@ -19,8 +19,6 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
-from pygments.styles import get_style_by_name
-from pygments.token import Token as PygmentsToken
 from pygments.util import ClassNotFound
 
 # Any indentation opens a fence here, not only CommonMark's 0-3 spaces: a fence nested in a list
@@ -138,28 +136,25 @@ class RenderedBlock:
 
 @dataclass(frozen=True, slots=True)
 class _Theme:
+    """Colours for the parts QTextDocument would otherwise take from the palette. All are set,
+    so a pinned dark or light style reads well whatever the palette is."""
+
     pygments_style: str
-    code_background: str
-    code_foreground: str
+    text: str  # inline code and uncoloured code tokens
+    link: str
+    code_background: str  # the Pygments style's own background
     header_background: str
-    header_foreground: str
+    header_text: str
     inline_code_background: str
     border: str
 
 
-def _theme(
-    pygments_style: str, text: str, header: tuple[str, str], inline: str, border: str
-) -> _Theme:
-    style = get_style_by_name(pygments_style)
-    token_colour = style.style_for_token(PygmentsToken.Text)["color"]
-    # Always set: uncoloured tokens would otherwise take the palette's text colour, which need
-    # not contrast with the code background when dark is pinned against the palette.
-    foreground = f"#{token_colour}" if token_colour else text
-    return _Theme(pygments_style, style.background_color, foreground, *header, inline, border)
-
-
-_LIGHT = _theme("default", "#1f2328", ("#e8ebef", "#57606a"), "#eff1f3", "#d0d7de")
-_DARK = _theme("github-dark", "#e6edf3", ("#1c2128", "#8b949e"), "#343942", "#3d444d")
+_LIGHT = _Theme(
+    "default", "#1f2328", "#0969da", "#f8f8f8", "#e8ebef", "#57606a", "#eff1f3", "#d0d7de"
+)
+_DARK = _Theme(
+    "github-dark", "#e6edf3", "#4493f8", "#0d1117", "#1c2128", "#8b949e", "#343942", "#3d444d"
+)
 
 
 @lru_cache(maxsize=2)
@@ -191,17 +186,17 @@ def _code_box(code: str, language: str, theme: _Theme, copy_index: int | None) -
     body = _highlighted(code.removesuffix("\n"), language, theme)
     header = ""
     if copy_index is not None:
-        cell = f'style="color:{theme.header_foreground}; font-size:small;"'
+        cell = f'bgcolor="{theme.header_background}" style="color:{theme.header_text};"'
         header = (
-            f'<tr><td bgcolor="{theme.header_background}" {cell}>{escape(language or "text")}</td>'
-            f'<td bgcolor="{theme.header_background}" align="right" {cell}>'
-            f'<a href="copy:{copy_index}">Copy</a></td></tr>'
+            f"<tr><td {cell}><small>{escape(language or 'text')}</small></td>"
+            f'<td {cell} align="right"><small><a href="copy:{copy_index}"'
+            f' style="color:{theme.link};">Copy</a></small></td></tr>'
         )
     return (
         f'<table width="100%" cellspacing="0" cellpadding="6" bgcolor="{theme.code_background}"'
         f' style="margin-top:6px; margin-bottom:6px;">{header}'
         f'<tr><td colspan="2"><pre style="margin:0; white-space:pre-wrap;'
-        f' color:{theme.code_foreground};">{body}</pre></td></tr></table>\n'
+        f' color:{theme.text};">{body}</pre></td></tr></table>\n'
     )
 
 
@@ -219,9 +214,10 @@ def _render_code_block(self: Any, tokens: list[Token], idx: int, options: Any, e
 
 
 def _render_code_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:
-    background = env["theme"].inline_code_background
+    theme: _Theme = env["theme"]
     content = escape(tokens[idx].content, quote=False)
-    return f'<code style="background-color:{background};">{content}</code>'
+    style = f"background-color:{theme.inline_code_background}; color:{theme.text};"
+    return f'<code style="{style}">{content}</code>'
 
 
 def _render_table_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict) -> str:

@@ -105,10 +105,25 @@ def _v3_streaming_runs(db: sqlite_utils.Database) -> None:
         db["runs"].add_column(column, kind)
 
 
+def _v4_search_prefix_index(db: sqlite_utils.Database) -> None:
+    # The search box searches as the user types, so its last word is a prefix ("th*"). Without
+    # prefix indexes FTS5 merges the lists of every word starting with it: 50-110 ms for "the"
+    # or "t" over 100,000 messages (bench.store). Indexes for 1-3 character prefixes make those
+    # a single lookup, for about 3x the index's size. The triggers on messages are kept: they
+    # name the table, which is recreated under the same name.
+    db.execute("DROP TABLE messages_fts")
+    db.execute(
+        "CREATE VIRTUAL TABLE messages_fts USING FTS5 "
+        """(content, content="messages", prefix='1 2 3')"""
+    )
+    db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
     _v3_streaming_runs,
+    _v4_search_prefix_index,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -21,6 +21,7 @@ FROM sessions s
 WHERE s.deleted_at IS NULL {where}
 ORDER BY s.last_used_at DESC, s.id DESC
 """
+RANKED_MATCHES = 1000
 
 
 class SessionQueries:
@@ -85,14 +86,23 @@ class SessionQueries:
         query = fts_query(text)
         if query is None:
             return []
+        # FTS5 computes bm25 for every match before the best come out: 100+ ms when a common
+        # word matches most of 100,000 messages. Only the newest RANKED_MATCHES matches are
+        # ranked (the rowid bound is applied inside FTS5); fewer matches are all ranked.
+        floor = self._db.execute(
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            [query, RANKED_MATCHES - 1],
+        ).fetchone()
         rows = self._db.execute(
             "SELECT m.session_id, s.title, m.id, "
             "snippet(messages_fts, 0, ?, ?, '…', 12) "
             "FROM messages_fts "
             "JOIN messages m ON m.rowid = messages_fts.rowid "
             "JOIN sessions s ON s.id = m.session_id "
-            "WHERE messages_fts MATCH ? AND s.deleted_at IS NULL AND m.deleted_at IS NULL "
+            "WHERE messages_fts MATCH ? AND messages_fts.rowid >= ? "
+            "AND s.deleted_at IS NULL AND m.deleted_at IS NULL "
             "ORDER BY messages_fts.rank LIMIT ?",
-            [MATCH_START, MATCH_END, query, limit],
+            [MATCH_START, MATCH_END, query, floor[0] if floor else 0, limit],
         ).fetchall()
         return [SearchHit(*row) for row in rows]

@@ -1,14 +1,17 @@
 """The scrolling list of message cards for one path through the session's tree.
 
 Only the newest messages get widgets at first; older ones are built when the user scrolls up,
-so a 400-message session paints as fast as a short one.
+so a 400-message session paints as fast as a short one. They are built a few at a time, between
+frames, while the user nears the top, and the card on top of the screen stays where it is while
+they appear above it, so the scroll neither stalls nor jumps.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from workbench.core.sessions import Message
@@ -16,7 +19,9 @@ from workbench.core.tree import Position
 from workbench.ui.panels.chat.message_card import MessageCard
 
 FIRST_PAGE = 30  # cards built when a session opens
-PAGE = 30  # more cards each time the user reaches the top
+PAGE = 30  # cards built at once by "Show earlier messages"
+PREFETCH_SCREENS = 2  # older cards are built while the top is less than this many screens away
+BUILD_BUDGET_S = 0.006  # building per event-loop turn: a card costs ~3 ms, a frame is 16 ms
 
 
 class ConversationView(QScrollArea):
@@ -45,6 +50,11 @@ class ConversationView(QScrollArea):
         self.cards: dict[int, MessageCard] = {}
         self._pending: list[tuple[Message, Position]] = []  # older messages without widgets
         self._follow = True  # keep the newest text in view while it streams
+        # The card on top of the screen keeps its place there while cards above it are built or
+        # change height: (card, scroll value minus its y). Each scroll by the user picks anew.
+        self._anchor: tuple[MessageCard, int] | None = None
+        self._anchoring = False
+        self._build_queued = False
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._scrolled)
         bar.rangeChanged.connect(self._range_changed)
@@ -65,6 +75,7 @@ class ConversationView(QScrollArea):
         QTimer.singleShot(0, self.scroll_to_bottom)
 
     def clear(self) -> None:
+        self._pin(None)
         for card in self.cards.values():
             card.setParent(None)
             card.deleteLater()
@@ -80,15 +91,40 @@ class ConversationView(QScrollArea):
     def show_earlier(self) -> None:
         if not self._pending:
             return
-        bar = self.verticalScrollBar()
-        from_bottom = bar.maximum() - bar.value()
-        batch, self._pending = self._pending[-PAGE:], self._pending[:-PAGE]
-        for message, pos in reversed(batch):
+        self._build_older(count=PAGE)
+
+    def _build_older(self, count: int = 0, budget_s: float = 0.0) -> None:
+        """Builds `count` older cards, or as many as fit in `budget_s`, above the others."""
+        # Keep what the user is looking at in place while older cards appear above it. They
+        # reach their height over a few layout passes, so it is re-applied as the card moves.
+        if not self._follow and self._anchor is None:
+            self._pin(self._top_card())
+        started, built = time.perf_counter(), 0
+        while self._pending and (
+            built < count if count else time.perf_counter() - started < budget_s
+        ):
+            message, pos = self._pending.pop()
             self._insert(message, pos, at_end=False)
+            built += 1
         self._update_earlier()
-        # Keep what the user was looking at in place while older cards appear above it.
-        self._content.adjustSize()
-        bar.setValue(bar.maximum() - from_bottom)
+
+    def _prefetch(self) -> None:
+        """One slice of older cards per event-loop turn while the top is near."""
+        self._build_queued = False
+        if self._pending and self._near_top():
+            self._build_older(budget_s=BUILD_BUDGET_S)
+            self._schedule_prefetch()
+
+    def _schedule_prefetch(self) -> None:
+        if self._pending and not self._build_queued and self._near_top():
+            self._build_queued = True
+            QTimer.singleShot(0, self, self._prefetch)
+
+    def _near_top(self) -> bool:
+        bar = self.verticalScrollBar()
+        if bar.maximum() <= 0:  # nothing to scroll (yet): the button is there if wanted
+            return False
+        return bar.value() - bar.minimum() < PREFETCH_SCREENS * self.viewport().height()
 
     def ensure_built(self, message_id: int) -> MessageCard | None:
         while message_id not in self.cards and self._pending:
@@ -124,16 +160,55 @@ class ConversationView(QScrollArea):
         self._earlier.setVisible(count > 0)
         self._earlier.setText(f"Show {min(count, PAGE)} earlier messages ({count} hidden)")
 
+    def _top_card(self) -> MessageCard | None:
+        """The first card that reaches into the screen (cards are in order of their y)."""
+        value = self.verticalScrollBar().value()
+        low, high = 2, self._layout.count() - 1  # [earlier button, empty hint, cards…, stretch]
+        while low < high:
+            middle = (low + high) // 2
+            if self._layout.itemAt(middle).widget().geometry().bottom() < value:
+                low = middle + 1
+            else:
+                high = middle
+        card = self._layout.itemAt(low).widget()
+        return card if isinstance(card, MessageCard) else None
+
+    def _pin(self, card: MessageCard | None) -> None:
+        if self._anchor is not None:
+            self._anchor[0].removeEventFilter(self)
+        self._anchor = None
+        if card is not None:
+            self._anchor = (card, self.verticalScrollBar().value() - card.y())
+            card.installEventFilter(self)
+
+    def _keep_anchor(self) -> None:
+        if self._anchor is not None:
+            card, offset = self._anchor
+            self._anchoring = True
+            try:
+                self.verticalScrollBar().setValue(card.y() + offset)
+            finally:
+                self._anchoring = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        moved = event.type() == QEvent.Type.Move
+        if moved and not self._follow and self._anchor and watched is self._anchor[0]:
+            self._keep_anchor()
+        return super().eventFilter(watched, event)
+
     # --- following the stream ------------------------------------------------------------------
     def _scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
         self._follow = value >= bar.maximum() - 4
-        if value == bar.minimum() and self._pending and bar.maximum() > 0:
-            QTimer.singleShot(0, self.show_earlier)
+        if not self._anchoring:  # the user scrolled: what is on top of the screen now stays
+            self._pin(None if self._follow else self._top_card())
+        self._schedule_prefetch()
 
     def _range_changed(self, _minimum: int, maximum: int) -> None:
         if self._follow:
             self.verticalScrollBar().setValue(maximum)
+        else:
+            self._keep_anchor()
 
     def _content_grew(self) -> None:
         if self._follow:
