@@ -147,9 +147,7 @@ def test_regenerate_makes_a_sibling_and_arrows_move_between_them(panel, server, 
     assert second.body.toPlainText().strip() == "Second answer."
     assert second.branch_label.text() == "2/2"
     # The regenerated request carried the same history, not the first answer.
-    assert _last_chat_body(server)["messages"] == [
-        {"role": "user", "content": "Tell me something"}
-    ]
+    assert _last_chat_body(server)["messages"] == [{"role": "user", "content": "Tell me something"}]
     previous = next(b for b in second.findChildren(QToolButton) if b.text() == "‹")
     previous.click()
     shown = _last_card(panel)
