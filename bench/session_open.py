@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import random
 import statistics
@@ -37,7 +38,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring
-import keyring.backend
+import keyring.backends.fail
 import qasync
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect
 from PySide6.QtGui import QRegion
@@ -306,23 +307,6 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # --- the run -----------------------------------------------------------------------------------
-class _MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=10)
@@ -332,7 +316,7 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="cProfile the long opens into FILE")
     args = parser.parse_args()
 
-    keyring.set_keyring(_MemoryKeyring())  # never the user's keyring
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # never the user's: keys stay in memory
     app = QApplication.instance() or QApplication(sys.argv[:1])
     pin_singletons_if_bindings_leak_them()
     loop = qasync.QEventLoop(app, already_running=True)  # asyncio runs inside processEvents
@@ -353,6 +337,7 @@ def main() -> None:
         window.resize(*WINDOW)
         window.show()
         idle(app, 0.5)
+        gc.freeze()  # as the app does once its window is up
         watch = PaintWatch(panel)
 
         profiler = None

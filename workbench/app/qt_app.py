@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from pathlib import Path
 
@@ -72,6 +73,9 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
     if kept is not None:
         window.say(f"The old database was kept as {kept.name}.")
     window.show()
+    # Start-up objects live for the whole session: leave them out of every later full garbage
+    # collection, which otherwise scans them all and was seen to stall scrolling for ~90 ms.
+    gc.freeze()
     if screenshot is not None:
 
         def shoot() -> None:
