@@ -176,6 +176,7 @@ class MessageCard(QFrame):
         if record.usage.completion_tokens:
             parts.append(f"{record.usage.prompt_tokens}→{record.usage.completion_tokens} tokens")
         self.stats.setText(" · ".join(p for p in parts if p))
+        self.stats.setToolTip(self.stats.text())  # the row may clip it
         if record.error is not None:
             self.show_error(record.error)
 

@@ -164,6 +164,7 @@ class ParamsForm(QScrollArea):
             self.system_prompt.setPlainText(system_prompt)
             if params.model:
                 self.model.setCurrentText(params.model)
+                self.model.lineEdit().setCursorPosition(0)
             for name in ("temperature", "top_p", "presence_penalty", "frequency_penalty"):
                 box: QDoubleSpinBox = getattr(self, name)
                 value = getattr(params, name)
@@ -189,6 +190,7 @@ class ParamsForm(QScrollArea):
         self.model.clear()
         self.model.addItems(models)
         self.model.setCurrentText(current or (models[0] if models else ""))
+        self.model.lineEdit().setCursorPosition(0)  # show the name's start, not its end
         self.model.blockSignals(False)
         if self.model.currentText() != current:
             self.model_changed.emit(self.model.currentText())
