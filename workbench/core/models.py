@@ -207,3 +207,19 @@ def unsupported_reason(traits: ModelTraits, param: str) -> str | None:
     if trait == "json_schema" and traits.endpoint_kind in _OPENAI_NAMED_KINDS:
         return f"{model} does not support JSON schema output"
     return f"This endpoint does not support {words}"
+
+
+# Endpoints that carry on from an assistant message instead of answering it again: the embedded
+# server and llama.cpp-style servers honour `"prefix": true`, vLLM `continue_final_message`.
+_PREFIX_KINDS = frozenset({"local", "vllm", "custom"})
+
+
+def prefix_continuation_problem(endpoint_kind: str, endpoint_name: str = "") -> str | None:
+    """Why Continue and forking from a token are unavailable here, or None when they work."""
+    if str(endpoint_kind) in _PREFIX_KINDS:
+        return None
+    name = endpoint_name or str(endpoint_kind)
+    return (
+        f"{name} cannot continue an answer from a given prefix (it would start a new answer); "
+        "use the built-in model, vLLM or a llama.cpp server for this"
+    )

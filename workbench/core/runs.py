@@ -64,6 +64,7 @@ class RunRequest:
     # Text the answer must continue from (Continue on a cut-off answer); sent as an assistant
     # message with "prefix": true, which llama.cpp-style servers continue.
     continue_from: str = ""
+    endpoint_kind: str = ""  # how a continuation is asked for differs between servers
 
 
 def request_body(request: RunRequest) -> dict[str, Any]:
@@ -90,6 +91,8 @@ def request_body(request: RunRequest) -> dict[str, Any]:
         "reasoning_effort": p.reasoning_effort,
     }
     body.update({k: v for k, v in optional.items() if v is not None})
+    if request.continue_from and request.endpoint_kind == "vllm":
+        body["extra_body"] = {"continue_final_message": True, "add_generation_prompt": False}
     if p.stop:
         body["stop"] = list(p.stop)
     if p.logprobs:

@@ -17,3 +17,6 @@ class Bus(QObject):
     endpoints_changed = Signal()
     active_endpoint_changed = Signal(str)  # endpoint id
     run_finished = Signal(object)  # the finished run's record
+    answer_selected = Signal(int)  # message id of the answer the user is looking at
+    fork_requested = Signal(int, str)  # answer message id, the prefix to continue as a branch
+    logprobs_wanted = Signal(bool)  # a panel showing logprobs opened (True) or closed

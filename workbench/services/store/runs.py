@@ -109,3 +109,8 @@ class RunQueries:
     def request(self, run_id: int) -> dict[str, Any] | None:
         row = self._db.execute("SELECT request_json FROM runs WHERE id = ?", [run_id]).fetchone()
         return json.loads(row[0]) if row and row[0] else None
+
+    def logprobs(self, run_id: int) -> list[dict[str, Any]] | None:
+        """The answer's tokens with their logprobs and top alternatives, if they were asked for."""
+        row = self._db.execute("SELECT logprobs_json FROM runs WHERE id = ?", [run_id]).fetchone()
+        return json.loads(row[0]) if row and row[0] else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -35,6 +35,7 @@ class MessageCard(QFrame):
     delete_requested = Signal(int)
     sibling_requested = Signal(int)  # the sibling message to show instead
     copied = Signal(str)  # a status line
+    selected = Signal(int)  # the user clicked into this message
 
     def __init__(self, message: Message, position: Position, parent: QWidget | None = None):
         super().__init__(parent)
@@ -50,7 +51,9 @@ class MessageCard(QFrame):
         self.body = MarkdownView(self)
         self.body.setObjectName("message_body")
         self.body.set_markdown(message.content)
+        self.body.viewport().installEventFilter(self)
         layout.addWidget(self.body)
+        self._continue_problem: str | None = None
         self.notice = QLabel(self, objectName="run_notice")
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: palette(mid);")
@@ -146,9 +149,27 @@ class MessageCard(QFrame):
         if self.message.role is Role.ASSISTANT:
             busy = status is MessageStatus.STREAMING
             self.regenerate_button.setEnabled(not busy)
-            self.continue_button.setEnabled(not busy and bool(self.body.text()))
+            self.continue_button.setEnabled(
+                not busy and bool(self.body.text()) and self._continue_problem is None
+            )
         if status is not MessageStatus.ERROR:
             self.error_box.hide()
+
+    def set_continue_problem(self, problem: str | None) -> None:
+        """Endpoints that cannot carry on from a prefix get Continue greyed out, saying why."""
+        self._continue_problem = problem
+        if self.message.role is Role.ASSISTANT:
+            self.continue_button.setToolTip(problem or "Carry on from where this answer ends")
+            self.set_status(self.status)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.MouseButtonPress:
+            self.selected.emit(self.message.id)
+        return False
+
+    def mousePressEvent(self, event) -> None:
+        self.selected.emit(self.message.id)
+        super().mousePressEvent(event)
 
     def show_error(self, error: RunError) -> None:
         detail = f"<br><small>{_escape(error.detail)}</small>" if error.detail else ""

@@ -12,7 +12,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from workbench.core import export
-from workbench.core.models import traits_for
+from workbench.core.models import prefix_continuation_problem, traits_for
 from workbench.core.runs import ChatTurn, RunParams, RunRequest, request_body
 from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
 from workbench.core.tree import MessageTree
@@ -105,6 +105,9 @@ class ChatPanel(QWidget):
         deps.bus.message_requested.connect(self.open_message)
         deps.bus.session_deleted.connect(self._session_deleted)
         deps.bus.active_endpoint_changed.connect(lambda _id: self.load_models())
+        deps.bus.fork_requested.connect(self.fork)
+        deps.bus.logprobs_wanted.connect(self._want_logprobs)
+        self._logprobs_wanted = False
         self.view.show_path([], lambda _i: None, EMPTY_TEXT)  # type: ignore[arg-type,return-value]
         self._apply_traits()
 
@@ -191,6 +194,21 @@ class ChatPanel(QWidget):
         self.reopen(self.session_id, message_id)
         self._start_stream(self.session_id, message_id, prefix=message.content)
 
+    def fork(self, message_id: int, prefix: str) -> None:
+        """A new answer next to `message_id` that starts with `prefix` (an alternative token)."""
+        message = self.deps.store.conversation.get(message_id)
+        if message is None or message.parent_id is None:
+            return
+        self.open_session(message.session_id)
+        fork = self.deps.store.conversation.add(
+            message.session_id, Role.ASSISTANT, "", message.parent_id, MessageStatus.STREAMING
+        )
+        self.reopen(message.session_id, fork)
+        self._start_stream(message.session_id, fork, prefix=prefix)
+
+    def _want_logprobs(self, wanted: bool) -> None:
+        self._logprobs_wanted = wanted
+
     def _answer(self, session_id: int, question_id: int) -> None:
         answer = self.deps.store.conversation.add(
             session_id, Role.ASSISTANT, "", question_id, MessageStatus.STREAMING
@@ -208,7 +226,12 @@ class ChatPanel(QWidget):
         system = self.params.system_prompt.toPlainText().strip()
         if system:
             turns.insert(0, ChatTurn("system", system))
-        request = RunRequest(endpoint.id, params, tuple(turns), continue_from=prefix)
+        if self._logprobs_wanted and self.traits.logprobs and not params.logprobs:
+            # The heatmap is open: ask for what it shows, whatever the form says.
+            params = replace(params, logprobs=True, top_logprobs=params.top_logprobs or 5)
+        request = RunRequest(
+            endpoint.id, params, tuple(turns), continue_from=prefix, endpoint_kind=endpoint.kind
+        )
         self._save_settings(session_id)
         card = self.view.cards.get(answer_id)
         if card is not None:
@@ -230,6 +253,8 @@ class ChatPanel(QWidget):
         self._auto_title(session_id)
         self.deps.bus.sessions_changed.emit()
         self.deps.bus.run_finished.emit(record)
+        if session_id == self.session_id:
+            self.deps.bus.answer_selected.emit(record.message_id)
         if not self._listed_models:
             self.load_models()
 
@@ -325,11 +350,19 @@ class ChatPanel(QWidget):
         card.delete_requested.connect(self.delete)
         card.sibling_requested.connect(self.show_sibling)
         card.copied.connect(self.status_message)
+        card.selected.connect(self._card_selected)
+        endpoint = self.deps.connector.endpoint(None)
+        card.set_continue_problem(prefix_continuation_problem(endpoint.kind, endpoint.name))
         self.streams.attach(card)
         if card.message.run_id is not None and not self.streams.is_running(card.message.id):
             record = self.deps.store.runs.get(card.message.run_id)
             if record is not None:
                 card.show_record(record)
+
+    def _card_selected(self, message_id: int) -> None:
+        message = self.tree.by_id.get(message_id)
+        if message is not None and message.role is Role.ASSISTANT:
+            self.deps.bus.answer_selected.emit(message_id)
 
     # --- parameters, models, tokens ------------------------------------------------------------
     def _save_settings(self, session_id: int | None = None) -> None:
