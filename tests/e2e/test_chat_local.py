@@ -53,7 +53,7 @@ def test_first_question_gets_a_real_streamed_answer(panel, ctx, qtbot) -> None:
         lambda card: card.body.updated.connect(lambda: seen.append(card.body.toPlainText()))
     )
     with qtbot.waitSignal(ctx.bus.run_finished, timeout=WAIT_MS) as finished:
-        panel.composer.set_text("Say hello to me in one short sentence.")
+        panel.composer.set_text("Tell me a short story about a cat.")
         qtbot.keyClick(
             panel.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
         )

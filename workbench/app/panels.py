@@ -9,7 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from workbench.app.context import AppContext
+from workbench.core.models import prefix_continuation_problem
 from workbench.ui.panels.chat import ChatDeps, ChatPanel
+from workbench.ui.panels.heatmap import HeatmapPanel
 from workbench.ui.panels.sessions import SessionsPanel
 
 Area = Qt.DockWidgetArea
@@ -34,6 +36,15 @@ def build_chat(ctx: AppContext) -> ChatPanel:
     return ChatPanel(ChatDeps(ctx.store, ctx.bus, ctx.tasks, ctx.undo, ctx.connector, ctx.tokens))
 
 
+def _heatmap(ctx: AppContext) -> QWidget:
+    def fork_problem() -> str | None:
+        endpoint = ctx.endpoints.active  # forks go out on the endpoint the chat uses
+        return prefix_continuation_problem(endpoint.kind, endpoint.name)
+
+    return HeatmapPanel(ctx.store, ctx.bus, fork_problem)
+
+
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("sessions", "Sessions", _sessions, Area.LeftDockWidgetArea, "Ctrl+Shift+S"),
+    PanelSpec("heatmap", "Token Confidence", _heatmap, Area.BottomDockWidgetArea, "Ctrl+Shift+H"),
 )

@@ -178,7 +178,13 @@ class ChatEngine:
             cached = 0  # recurrent models cannot cut their state: start over
             llm.reset()
         llm.n_tokens = cached
-        llm.eval(tokens[cached:])
+        # The last prompt token is decoded on its own. llama.cpp's one-token kernels round
+        # differently from its batched ones, and the logits of the first answer token come from
+        # this position: decoded alone it gives the same logprobs whether the prompt was cached
+        # (same request again, Continue) or not. Batched, a repeat gave 0.12 where cold gave 0.14.
+        if len(tokens) - cached > 1:
+            llm.eval(tokens[cached:-1])
+        llm.eval(tokens[-1:])
         return cached
 
     def _logprobs(self, token: int, top_n: int) -> tuple[float, list[tuple[bytes, float]]]:

@@ -10,6 +10,7 @@ import openai
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from shiboken6 import Shiboken
 
 from workbench.core import export
 from workbench.core.models import prefix_continuation_problem, traits_for
@@ -387,6 +388,8 @@ class ChatPanel(QWidget):
     async def _fetch_models(self, endpoint_id: str) -> None:
         try:
             listed = await self.deps.connector.models(endpoint_id)
+            if not Shiboken.isValid(self):  # the panel closed while the list was coming
+                return
         except (openai.OpenAIError, OSError) as exc:
             self.status_message.emit(f"Could not list the endpoint's models: {exc}")
             return
@@ -418,7 +421,8 @@ class ChatPanel(QWidget):
         self._history_tokens = await loop.run_in_executor(
             None, counter.count_messages, model or "gpt-4o", turns
         )
-        self._show_tokens(self._draft_tokens if hasattr(self, "_draft_tokens") else 0)
+        if Shiboken.isValid(self):
+            self._show_tokens(self._draft_tokens if hasattr(self, "_draft_tokens") else 0)
 
     def _count_draft(self, text: str) -> None:
         model = self.params.params().model or "gpt-4o"
@@ -426,7 +430,8 @@ class ChatPanel(QWidget):
 
     async def _count_draft_async(self, model: str, text: str) -> None:
         self._draft_tokens = await self.deps.tokens.count_async(model, text)
-        self._show_tokens(self._draft_tokens)
+        if Shiboken.isValid(self):
+            self._show_tokens(self._draft_tokens)
 
     def _show_tokens(self, draft: int) -> None:
         window = getattr(self, "traits", None) and self.traits.context_window

@@ -1,0 +1,253 @@
+"""Token confidence: the selected answer's tokens tinted by how sure the model was, a plot along
+the answer, the least-sure JSON fields, and forking from an alternative token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.logprobs import (
+    Metric,
+    TokenInfo,
+    fork_prefix,
+    json_field_confidence,
+    metric_value,
+    summarize,
+    token_infos,
+)
+from workbench.core.sessions import Role
+from workbench.services.store import Store
+from workbench.ui.bus import Bus
+from workbench.ui.widgets.token_heat import ColourLegend, TokenHeatView
+
+NO_ANSWER = "Click an answer in the chat to see how sure the model was of each token."
+NO_LOGPROBS = (
+    "This answer has no logprobs: they were not asked for, or the endpoint does not return "
+    "them. Answers made while this panel is open ask for them; Regenerate to get them here."
+)
+METRIC_LABELS = {
+    Metric.PROBABILITY: "Probability",
+    Metric.LOGPROB: "Log probability",
+    Metric.ENTROPY: "Entropy of the top-k",
+    Metric.MARGIN: "Margin to the runner-up",
+}
+
+
+class HeatmapPanel(QWidget):
+    status_message = Signal(str)
+
+    def __init__(self, store: Store, bus: Bus, fork_problem: Callable[[], str | None]) -> None:
+        super().__init__()
+        self.setObjectName("panel.heatmap")
+        self._store, self._bus, self._fork_problem = store, bus, fork_problem
+        self.message_id: int | None = None
+        self.infos: list[TokenInfo] = []
+
+        self.metric_box = QComboBox(self, objectName="heatmap.metric")
+        for metric, label in METRIC_LABELS.items():
+            self.metric_box.addItem(label, metric)
+        self.threshold = QDoubleSpinBox(self, objectName="heatmap.threshold")
+        self.threshold.setRange(0.0, 1.0)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setValue(0.5)
+        self.threshold.setPrefix("p < ")
+        self.threshold.setToolTip("Tokens the model gave less than this probability are outlined")
+        self.summary = QLabel(self, objectName="heatmap.summary")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.legend = ColourLegend(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Colour by", self))
+        bar.addWidget(self.metric_box)
+        bar.addWidget(self.threshold)
+        bar.addWidget(self.legend)
+        bar.addStretch(1)
+
+        self.hint = QLabel(NO_ANSWER, self, objectName="heatmap.hint")
+        self.hint.setWordWrap(True)
+        self.view = TokenHeatView(self)
+        self.view.setObjectName("heatmap.tokens")
+        self.plot = pg.PlotWidget(self)
+        self.plot.setObjectName("heatmap.plot")
+        self.plot.setMaximumHeight(150)
+        self.plot.setLabel("bottom", "token")
+        self.plot.showGrid(y=True, alpha=0.3)
+        self.plot.setYRange(0, 1)
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.prob_curve = self.plot.plot(pen=pg.mkPen("#2f6fbf", width=1), name="probability")
+        self.entropy_curve = self.plot.plot(pen=pg.mkPen("#c26a00", width=1), name="entropy")
+        self.region = pg.LinearRegionItem(movable=False)
+        self.region.hide()
+        self.plot.addItem(self.region)
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
+        self.plot.addItem(self.cursor)
+        self.plot.scene().sigMouseClicked.connect(self._plot_clicked)
+        self.fields = QTreeWidget(self, objectName="heatmap.fields")
+        self.fields.setHeaderLabels(["JSON field", "min p", "mean p", "value"])
+        self.fields.setRootIsDecorated(False)
+        self.fields.itemClicked.connect(self._field_clicked)
+
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        top = QSplitter(Qt.Orientation.Horizontal, split)
+        top.addWidget(self.view)
+        top.addWidget(self.fields)
+        top.setStretchFactor(0, 3)
+        split.addWidget(top)
+        split.addWidget(self.plot)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.hint)
+        layout.addWidget(split, 1)
+        self._content = [split, self.summary]
+
+        self.metric_box.currentIndexChanged.connect(self._metric_changed)
+        self.threshold.valueChanged.connect(self._threshold_changed)
+        self.view.token_hovered.connect(self._hovered)
+        self.view.selection_changed.connect(self._text_selected)
+        self.view.popup.alternative_chosen.connect(self._fork)
+        bus.answer_selected.connect(self.show_answer)
+        bus.run_finished.connect(self._run_finished)
+        self._show_content(False)
+
+    # --- following the chat ----------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        self._bus.logprobs_wanted.emit(True)
+        super().showEvent(event)
+
+    def hideEvent(self, event) -> None:
+        self._bus.logprobs_wanted.emit(False)
+        super().hideEvent(event)
+
+    def _run_finished(self, record: object) -> None:
+        if getattr(record, "message_id", None) == self.message_id:
+            self.show_answer(self.message_id)
+
+    def show_answer(self, message_id: int) -> None:
+        message = self._store.conversation.get(message_id)
+        if message is None or message.role is not Role.ASSISTANT:
+            return
+        self.message_id = message_id
+        items = self._store.runs.logprobs(message.run_id) if message.run_id else None
+        if not items:
+            self.infos = []
+            self.hint.setText(NO_LOGPROBS)
+            self._show_content(False)
+            return
+        self.infos = token_infos(items)
+        self.view.set_tokens(self.infos)
+        self._apply_metric()
+        self._fill_fields("".join(i.token for i in self.infos))
+        problem = self._fork_problem()
+        self.view.popup.set_fork_enabled(problem is None, problem or "")
+        self._show_content(True)
+
+    def _show_content(self, shown: bool) -> None:
+        self.hint.setVisible(not shown)
+        for widget in self._content:
+            widget.setVisible(shown)
+
+    # --- metric, threshold, summary ------------------------------------------------------------
+    @property
+    def current_metric(self) -> Metric:
+        return Metric(self.metric_box.currentData())
+
+    def _metric_changed(self) -> None:
+        self.view.set_metric(self.current_metric)
+        self._apply_metric()
+
+    def _threshold_changed(self, value: float) -> None:
+        self.view.set_threshold(value)
+        self._show_summary()
+
+    def _apply_metric(self) -> None:
+        metric = self.current_metric
+        self.legend.set_metric_name(METRIC_LABELS[metric])
+        self.view.set_metric(metric)
+        self.view.set_threshold(self.threshold.value())
+        xs = list(range(len(self.infos)))
+        self.prob_curve.setData(xs, [i.prob for i in self.infos])
+        if metric is Metric.ENTROPY:
+            self.entropy_curve.setData(xs, [metric_value(i, metric) for i in self.infos])
+            self.entropy_curve.show()
+        else:
+            self.entropy_curve.hide()
+        self.plot.setXRange(0, max(1, len(self.infos)), padding=0.01)
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        if not self.infos:
+            self.summary.clear()
+            return
+        s = summarize(self.infos, self.threshold.value())
+        weakest = self.infos[s.min_index].token
+        self.summary.setText(
+            f"{s.tokens} tokens · perplexity {s.perplexity:.2f} · mean p {s.mean_prob:.2f} · "
+            f"min p {s.min_prob:.3f} ({weakest!r}) · "
+            f"{s.below_threshold} under {self.threshold.value():.2f}"
+        )
+
+    # --- linking text, plot and fields --------------------------------------------------------
+    def _hovered(self, index: int) -> None:
+        if index >= 0:
+            self.cursor.setValue(index)
+
+    def _plot_clicked(self, event) -> None:
+        if not self.infos:
+            return
+        point = self.plot.getPlotItem().vb.mapSceneToView(event.scenePos())
+        index = min(max(0, round(point.x())), len(self.infos) - 1)
+        self.cursor.setValue(index)
+        self.view.scroll_to_token(index)
+        self.view.select_range(index, index)
+
+    def _text_selected(self, first: int, last: int) -> None:
+        if first < 0:
+            self.region.hide()
+            return
+        self.region.setRegion((first - 0.5, last + 0.5))
+        self.region.show()
+
+    def _fill_fields(self, text: str) -> None:
+        self.fields.clear()
+        fields = json_field_confidence(text, self.infos)
+        self.fields.setVisible(bool(fields))
+        for field in fields or ():
+            item = QTreeWidgetItem(
+                [field.path, f"{field.min_prob:.3f}", f"{field.mean_prob:.3f}", field.value_preview]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, field.token_indexes)
+            self.fields.addTopLevelItem(item)
+        for column in range(3):
+            self.fields.resizeColumnToContents(column)
+
+    def _field_clicked(self, item: QTreeWidgetItem) -> None:
+        indexes = item.data(0, Qt.ItemDataRole.UserRole) or ()
+        if indexes:
+            self.view.scroll_to_token(indexes[0])
+            self.view.select_range(indexes[0], indexes[-1])
+            self._text_selected(indexes[0], indexes[-1])
+
+    # --- forking -------------------------------------------------------------------------------
+    def _fork(self, index: int, token: str) -> None:
+        if self.message_id is None or not self.infos:
+            return
+        problem = self._fork_problem()
+        if problem:
+            self.status_message.emit(problem)
+            return
+        self._bus.fork_requested.emit(self.message_id, fork_prefix(self.infos, index, token))
+        self.status_message.emit(f"Forked from {token!r}: a new branch is being written.")
