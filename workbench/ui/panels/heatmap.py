@@ -81,7 +81,9 @@ class HeatmapPanel(QWidget):
         self.view.setObjectName("heatmap.tokens")
         self.plot = pg.PlotWidget(self)
         self.plot.setObjectName("heatmap.plot")
-        self.plot.setMaximumHeight(150)
+        self.plot.setMinimumHeight(90)
+        self.plot.setMaximumHeight(160)
+        self.plot.setBackground(None)  # the window's own colour, light or dark
         self.plot.setLabel("bottom", "token")
         self.plot.showGrid(y=True, alpha=0.3)
         self.plot.setYRange(0, 1)
