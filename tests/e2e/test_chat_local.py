@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,21 +10,9 @@ from PySide6.QtCore import Qt
 from workbench.app.context import AppContext
 from workbench.app.panels import build_chat
 from workbench.core.sessions import MessageStatus
-from workbench.services.paths import DataPaths
-from workbench.services.store import Store
 from workbench.ui.panels.chat import ChatPanel
 
 WAIT_MS = 120_000
-
-
-@pytest.fixture
-def ctx(data_paths: DataPaths, aloop: asyncio.AbstractEventLoop, qtbot) -> Iterator[AppContext]:
-    store = Store.open(data_paths.database)
-    context = AppContext.build(data_paths, store, aloop)
-    yield context
-    stopping = aloop.create_task(context.local.stop())
-    qtbot.waitUntil(stopping.done, timeout=20_000)
-    store.close()
 
 
 @pytest.fixture

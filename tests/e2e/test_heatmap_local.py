@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,23 +11,11 @@ from PySide6.QtCore import Qt
 from workbench.app.context import AppContext
 from workbench.app.panels import PANELS, build_chat
 from workbench.core.sessions import MessageStatus
-from workbench.services.paths import DataPaths
-from workbench.services.store import Store
 from workbench.ui.panels.chat import ChatPanel
 from workbench.ui.panels.heatmap import HeatmapPanel
 
 WAIT_MS = 120_000
 QUESTION = "Name three colours."
-
-
-@pytest.fixture
-def ctx(data_paths: DataPaths, aloop: asyncio.AbstractEventLoop, qtbot) -> Iterator[AppContext]:
-    store = Store.open(data_paths.database)
-    context = AppContext.build(data_paths, store, aloop)
-    yield context
-    stopping = aloop.create_task(context.local.stop())
-    qtbot.waitUntil(stopping.done, timeout=20_000)
-    store.close()
 
 
 @pytest.fixture
