@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.support.scripted_server import ScriptedServer
 from workbench.app.context import AppContext
+from workbench.app.panels import build_chat
+from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.services.paths import DataPaths
 from workbench.services.store import Store
+from workbench.ui.panels.chat import ChatPanel
 
 
 @pytest.fixture
@@ -16,3 +20,35 @@ def ctx(data_paths: DataPaths, aloop: asyncio.AbstractEventLoop) -> Iterator[App
     context = AppContext.build(data_paths, store, aloop)
     yield context
     store.close()
+
+
+SCRIPTED_KEY = "sk-scripted-ui-test-key-0123456789"
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    """The scripted OpenAI-compatible server, for the chat's error and branch paths."""
+    with ScriptedServer(api_key=SCRIPTED_KEY) as running:
+        yield running
+
+
+@pytest.fixture
+def scripted_chat(ctx: AppContext, server: ScriptedServer, qtbot) -> Callable[..., ChatPanel]:
+    """A shown chat panel whose active endpoint (of the given kind) is the scripted server."""
+
+    def make(kind: EndpointKind = EndpointKind.CUSTOM) -> ChatPanel:
+        endpoint = new_endpoint(kind, "Scripted").with_changes(
+            base_url=server.base_url, default_model="gpt-4o"
+        )
+        ctx.endpoints.upsert(endpoint)
+        ctx.endpoints.set_active(endpoint.id)
+        ctx.keys.set(endpoint, SCRIPTED_KEY)
+        ctx.connector.max_retries = 0
+        chat = build_chat(ctx)
+        qtbot.addWidget(chat)
+        chat.resize(1100, 700)
+        chat.show()
+        chat.params.model.setCurrentText("gpt-4o")
+        return chat
+
+    return make

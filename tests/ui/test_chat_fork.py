@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 
 from tests.support.scripted_server import ScriptedServer, Stream
-from workbench.app.context import AppContext
-from workbench.app.panels import build_chat
-from workbench.core.endpoints import EndpointKind, new_endpoint
+from workbench.core.endpoints import EndpointKind
 from workbench.core.sessions import MessageStatus
 from workbench.ui.panels.chat import ChatPanel
 
-KEY = "sk-fork-test-key-0123456789"
 WAIT_MS = 10_000
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    with ScriptedServer(api_key=KEY) as running:
-        yield running
-
-
-def _panel(ctx: AppContext, server: ScriptedServer, qtbot, kind: EndpointKind) -> ChatPanel:
-    endpoint = new_endpoint(kind, "Scripted").with_changes(
-        base_url=server.base_url, default_model="gpt-4o"
-    )
-    ctx.endpoints.upsert(endpoint)
-    ctx.endpoints.set_active(endpoint.id)
-    ctx.keys.set(endpoint, KEY)
-    ctx.connector.max_retries = 0
-    chat = build_chat(ctx)
-    qtbot.addWidget(chat)
-    chat.show()
-    chat.params.model.setCurrentText("gpt-4o")
-    return chat
 
 
 def _ask(panel: ChatPanel, qtbot, text: str) -> int:
@@ -50,8 +23,10 @@ def _chat_bodies(server: ScriptedServer) -> list[dict]:
     return [r.body for r in server.requests if r.path.endswith("/chat/completions")]
 
 
-def test_fork_makes_a_sibling_that_starts_with_the_chosen_prefix(ctx, server, qtbot) -> None:
-    panel = _panel(ctx, server, qtbot, EndpointKind.VLLM)
+def test_fork_makes_a_sibling_that_starts_with_the_chosen_prefix(
+    ctx, server, scripted_chat, qtbot
+) -> None:
+    panel = scripted_chat(EndpointKind.VLLM)
     server.script("chat", Stream(text="The sky is blue."), Stream(text=" grey today."))
     answer = _ask(panel, qtbot, "Colour of the sky?")
     ctx.bus.fork_requested.emit(answer, "The sky is")
@@ -66,8 +41,10 @@ def test_fork_makes_a_sibling_that_starts_with_the_chosen_prefix(ctx, server, qt
     assert sent["continue_final_message"] is True  # vLLM's way of saying the same
 
 
-def test_continue_is_greyed_out_where_the_endpoint_cannot_do_it(ctx, server, qtbot) -> None:
-    panel = _panel(ctx, server, qtbot, EndpointKind.OPENAI)
+def test_continue_is_greyed_out_where_the_endpoint_cannot_do_it(
+    ctx, server, scripted_chat, qtbot
+) -> None:
+    panel = scripted_chat(EndpointKind.OPENAI)
     server.script("chat", Stream(text="An answer."))
     answer = _ask(panel, qtbot, "Hello")
     button = panel.view.cards[answer].continue_button
@@ -75,8 +52,10 @@ def test_continue_is_greyed_out_where_the_endpoint_cannot_do_it(ctx, server, qtb
     assert "cannot continue" in button.toolTip()
 
 
-def test_logprobs_are_asked_for_only_while_a_panel_wants_them(ctx, server, qtbot) -> None:
-    panel = _panel(ctx, server, qtbot, EndpointKind.CUSTOM)
+def test_logprobs_are_asked_for_only_while_a_panel_wants_them(
+    ctx, server, scripted_chat, qtbot
+) -> None:
+    panel = scripted_chat()
     server.script("chat", Stream(text="one"), Stream(text="two"), Stream(text="three"))
     _ask(panel, qtbot, "first")
     ctx.bus.logprobs_wanted.emit(True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,39 +10,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
 
 from tests.support.scripted_server import Fault, ScriptedServer, Stream
-from workbench.app.context import AppContext
+from tests.ui.conftest import SCRIPTED_KEY
 from workbench.app.panels import build_chat
-from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.core.sessions import MessageStatus, Role
 from workbench.services.chat_run import CHECKPOINT_SECONDS
 from workbench.ui.panels.chat import ChatPanel
 from workbench.ui.panels.chat.message_card import MessageCard
 
-KEY = "sk-chat-panel-test-key-0123456789"
+KEY = SCRIPTED_KEY
 WAIT_MS = 10_000
 
 
 @pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    with ScriptedServer(api_key=KEY) as running:
-        yield running
-
-
-@pytest.fixture
-def panel(ctx: AppContext, server: ScriptedServer, qtbot) -> ChatPanel:
-    endpoint = new_endpoint(EndpointKind.CUSTOM, "Scripted").with_changes(
-        base_url=server.base_url, default_model="gpt-4o"
-    )
-    ctx.endpoints.upsert(endpoint)
-    ctx.endpoints.set_active(endpoint.id)
-    ctx.keys.set(endpoint, KEY)
-    ctx.connector.max_retries = 0
-    chat = build_chat(ctx)
-    qtbot.addWidget(chat)
-    chat.resize(1100, 700)
-    chat.show()
-    chat.params.model.setCurrentText("gpt-4o")
-    return chat
+def panel(scripted_chat) -> ChatPanel:
+    return scripted_chat()
 
 
 def _cards(panel: ChatPanel) -> list[MessageCard]:
