@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from tests.support.scripted_server import Drop, Fault, ScriptedServer, Stream
+from workbench.core.pricing import price_run
 from workbench.core.run_errors import ErrorKind
 from workbench.core.runs import ChatTurn, RetryScheduled, RunParams, RunRequest, request_body
 from workbench.core.sessions import MessageStatus, Role
@@ -188,3 +189,29 @@ def test_crash_leftovers_are_recovered_as_interrupted(tmp_path: Path) -> None:
     message = reopened.conversation.get(answer)
     assert (message.content, message.status) == ("half an answer", MessageStatus.INTERRUPTED)
     reopened.close()
+
+
+@pytest.mark.parametrize(
+    ("model", "kind", "status"),
+    [
+        ("gpt-4o-mini", "openai", "priced"),
+        ("smollm2", "local", "free"),
+        ("my-model", "custom", "unknown"),
+    ],
+)
+def test_each_run_is_priced_by_genai_prices(store, server, model, kind, status) -> None:
+    server.script("chat", Stream(text="Some priced words here."))
+    session, answer, body = _start(store, RunParams(model=model))
+
+    async def client() -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(api_key=KEY, base_url=server.base_url, max_retries=0)
+
+    target = RunTarget(session, answer, "S", body, endpoint_kind=kind)
+    record = asyncio.run(ChatRun(store, target).execute(client))
+    u = record.usage
+    expected = price_run(model, kind, u.prompt_tokens, u.completion_tokens, u.cached_tokens)
+    assert (record.cost_usd, record.price_status) == (expected.usd, status)
+    if status == "priced":
+        assert record.cost_usd > 0
+    stored = store.runs.get(record.run_id)
+    assert (stored.cost_usd, stored.price_status) == (record.cost_usd, status)

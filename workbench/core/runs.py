@@ -247,6 +247,8 @@ class RunRecord:
     request_id: str | None = None
     rate_limits: dict[str, str] = field(default_factory=dict)
     error: RunError | None = None
+    cost_usd: float | None = None  # None: no price known (see price_status)
+    price_status: str = "unknown"  # core.pricing: priced, free or unknown
 
 
 RATE_LIMIT_PREFIXES = ("x-ratelimit-", "retry-after", "openai-processing-ms")

@@ -15,6 +15,7 @@ from typing import Any
 
 import openai
 
+from workbench.core.pricing import price_run
 from workbench.core.run_errors import describe_local_failure, describe_unexpected
 from workbench.core.runs import (
     LogprobsDelta,
@@ -52,6 +53,8 @@ class RunTarget:
     endpoint: str  # the endpoint's name, for the record
     body: dict[str, Any]  # chat.completions.create arguments; never a key
     prefix: str = ""  # text already in the message that this run continues
+    endpoint_kind: str = ""  # with the URL, says which provider's prices apply
+    endpoint_url: str = ""
 
 
 @dataclass(slots=True)
@@ -197,12 +200,22 @@ class ChatRun:
     def record(self, status: str) -> RunRecord:
         p = self.progress
         usage = p.usage or Usage(completion_tokens=p.deltas)
+        model = p.model or str(self.target.body.get("model", ""))
+        price = price_run(
+            model,
+            self.target.endpoint_kind,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.cached_tokens,
+            usage.reasoning_tokens,
+            provider_hint=self.target.endpoint_url or None,
+        )
         return RunRecord(
             run_id=self.run_id,
             session_id=self.target.session_id,
             message_id=self.target.message_id,
             endpoint=self.target.endpoint,
-            model=p.model or str(self.target.body.get("model", "")),
+            model=model,
             status=status,
             timings=RunTimings(
                 p.first_token_s, self.clock() - self._started, usage.completion_tokens
@@ -212,6 +225,8 @@ class ChatRun:
             request_id=p.request_id,
             rate_limits=rate_limit_headers(p.headers),
             error=p.error,
+            cost_usd=price.usd,
+            price_status=price.status,
         )
 
 

@@ -119,11 +119,17 @@ def _v4_search_prefix_index(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
 
 
+def _v5_run_price_status(db: sqlite_utils.Database) -> None:
+    # Whether cost_usd is a price, "free" (local models) or unknown: NULL alone can't say which.
+    db["runs"].add_column("price_status", str)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
     _v3_streaming_runs,
     _v4_search_prefix_index,
+    _v5_run_price_status,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -55,7 +55,7 @@ class RunQueries:
                 "duration_ms = ?, prompt_tokens = ?, completion_tokens = ?, cached_tokens = ?, "
                 "reasoning_tokens = ?, request_id = ?, finish_reason = ?, "
                 "response_headers_json = ?, rate_limits_json = ?, retries_json = ?, "
-                "error_json = ?, logprobs_json = ? WHERE id = ?",
+                "error_json = ?, logprobs_json = ?, cost_usd = ?, price_status = ? WHERE id = ?",
                 [
                     record.model,
                     record.status,
@@ -73,6 +73,8 @@ class RunQueries:
                     json.dumps(retries),
                     record.error.to_json() if record.error else None,
                     json.dumps(logprobs) if logprobs is not None else None,
+                    record.cost_usd,
+                    record.price_status,
                     record.run_id,
                 ],
             )
@@ -81,7 +83,8 @@ class RunQueries:
         row = self._db.execute(
             "SELECT id, session_id, message_id, endpoint, model, status, ttft_ms, duration_ms, "
             "completion_tokens, prompt_tokens, cached_tokens, reasoning_tokens, finish_reason, "
-            "request_id, rate_limits_json, error_json FROM runs WHERE id = ?",
+            "request_id, rate_limits_json, error_json, cost_usd, price_status "
+            "FROM runs WHERE id = ?",
             [run_id],
         ).fetchone()
         if row is None:
@@ -104,6 +107,8 @@ class RunQueries:
             request_id=row[13],
             rate_limits=json.loads(row[14]) if row[14] else {},
             error=RunError(**error) if error else None,
+            cost_usd=row[16],
+            price_status=row[17] or "unknown",
         )
 
     def request(self, run_id: int) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.pricing import Price
 from workbench.core.runs import RetryScheduled, RunError, RunRecord
 from workbench.core.sessions import Message, MessageStatus, Role
 from workbench.core.tree import Position
@@ -196,6 +197,7 @@ class MessageCard(QFrame):
             parts.append(f"{t.tokens_per_s:.0f} tok/s")
         if record.usage.completion_tokens:
             parts.append(f"{record.usage.prompt_tokens}→{record.usage.completion_tokens} tokens")
+            parts.append(Price(record.cost_usd, record.price_status).label)
         self.stats.setText(" · ".join(p for p in parts if p))
         self.stats.setToolTip(self.stats.text())  # the row may clip it
         if record.error is not None:

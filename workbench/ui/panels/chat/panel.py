@@ -237,9 +237,7 @@ class ChatPanel(QWidget):
         card = self.view.cards.get(answer_id)
         if card is not None:
             card.body.set_markdown(prefix)
-        self.streams.start(
-            session_id, answer_id, endpoint.id, endpoint.name, request_body(request), prefix, card
-        )
+        self.streams.start(session_id, answer_id, endpoint, request_body(request), prefix, card)
         self.composer.set_busy(True)
 
     def stop(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from workbench.core.endpoints import Endpoint
 from workbench.core.runs import RetryScheduled, RunEvent, RunFailed, TextDelta
 from workbench.core.sessions import MessageStatus
 from workbench.services.chat_run import ChatRun, RunTarget
@@ -44,16 +45,23 @@ class AnswerStreams(QObject):
         self,
         session_id: int,
         message_id: int,
-        endpoint_id: str,
-        endpoint_name: str,
+        endpoint: Endpoint,
         body: dict[str, Any],
         prefix: str,
         card: MessageCard | None,
     ) -> None:
         deps = self.panel.deps
-        target = RunTarget(session_id, message_id, endpoint_name, body, prefix)
+        target = RunTarget(
+            session_id,
+            message_id,
+            endpoint.name,
+            body,
+            prefix,
+            endpoint_kind=str(endpoint.kind),
+            endpoint_url=endpoint.base_url,
+        )
         run = ChatRun(deps.store, target, lambda event: self._on_event(message_id, event))
-        task = deps.tasks.start("Answering", self._execute(message_id, run, endpoint_id))
+        task = deps.tasks.start("Answering", self._execute(message_id, run, endpoint.id))
         self._live[message_id] = _Live(run, task, card)
         if card is not None:
             card.set_status(MessageStatus.STREAMING)
