@@ -1,0 +1,58 @@
+"""A stored request as code to run elsewhere: Python with the `openai` SDK, and curl.
+
+The key is always read from an environment variable; the code never contains it.
+"""
+
+from __future__ import annotations
+
+import json
+import pprint
+import shlex
+from typing import Any
+
+KEY_VARIABLE = "OPENAI_API_KEY"
+_SDK_ONLY = ("extra_body",)
+
+
+def wire_body(body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON the server receives: the SDK merges `extra_body` into the top level."""
+    wire = {k: v for k, v in body.items() if k not in _SDK_ONLY}
+    wire.update(body.get("extra_body") or {})
+    return wire
+
+
+def python_code(base_url: str, body: dict[str, Any], key_variable: str = KEY_VARIABLE) -> str:
+    arguments = "\n".join(f"    {name}={_python_value(value)}," for name, value in body.items())
+    streamed = bool(body.get("stream"))
+    read = (
+        "for chunk in response:\n"
+        "    if chunk.choices and chunk.choices[0].delta.content:\n"
+        '        print(chunk.choices[0].delta.content, end="", flush=True)\n'
+        "print()\n"
+        if streamed
+        else "print(response.choices[0].message.content)\n"
+    )
+    return (
+        "import os\n\n"
+        "from openai import OpenAI\n\n"
+        f"client = OpenAI(base_url={base_url!r}, api_key=os.environ[{key_variable!r}])\n"
+        f"response = client.chat.completions.create(\n{arguments}\n)\n" + read
+    )
+
+
+def curl_code(base_url: str, body: dict[str, Any], key_variable: str = KEY_VARIABLE) -> str:
+    url = base_url.rstrip("/") + "/chat/completions"
+    payload = json.dumps(wire_body(body), indent=2, ensure_ascii=False)
+    return (
+        f"curl {'-N ' if body.get('stream') else ''}{shlex.quote(url)} \\\n"
+        f'  -H "Authorization: Bearer ${key_variable}" \\\n'
+        '  -H "Content-Type: application/json" \\\n'
+        "  -d @- <<'JSON'\n"
+        f"{payload}\n"
+        "JSON\n"
+    )
+
+
+def _python_value(value: Any) -> str:
+    text = pprint.pformat(value, indent=2, width=88, sort_dicts=False)
+    return text.replace("\n", "\n    ")
