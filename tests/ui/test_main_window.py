@@ -29,7 +29,7 @@ def test_every_panel_has_a_stable_dock_and_a_view_menu_entry(ctx: AppContext, qt
     view_entries = {a.text() for a in window.view_menu.actions()}
     for spec in PANELS:
         dock = window.findChild(type(window.docks[spec.key]), f"dock.{spec.key}")
-        assert dock is not None and dock.isVisible()
+        assert dock is not None and dock.isVisible() == spec.visible
         assert spec.title in view_entries
     assert "&Reset Layout" in view_entries
 

@@ -12,6 +12,7 @@ from workbench.app.context import AppContext
 from workbench.core.models import prefix_continuation_problem
 from workbench.ui.panels.chat import ChatDeps, ChatPanel
 from workbench.ui.panels.heatmap import HeatmapPanel
+from workbench.ui.panels.inspector import InspectorPanel
 from workbench.ui.panels.sessions import SessionsPanel
 
 Area = Qt.DockWidgetArea
@@ -44,7 +45,26 @@ def _heatmap(ctx: AppContext) -> QWidget:
     return HeatmapPanel(ctx.store, ctx.bus, fork_problem)
 
 
+def _inspector(ctx: AppContext) -> QWidget:
+    def base_url_for(endpoint_name: str) -> str:
+        endpoint = next((e for e in ctx.endpoints.endpoints if e.name == endpoint_name), None)
+        if endpoint is None or endpoint.is_local:
+            # The built-in server's port changes each start: show the current one if any.
+            return ctx.local.base_url or "http://127.0.0.1:PORT/v1"
+        return endpoint.base_url
+
+    return InspectorPanel(ctx.store, ctx.bus, base_url_for)
+
+
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("sessions", "Sessions", _sessions, Area.LeftDockWidgetArea, "Ctrl+Shift+S"),
     PanelSpec("heatmap", "Token Confidence", _heatmap, Area.BottomDockWidgetArea, "Ctrl+Shift+H"),
+    PanelSpec(
+        "inspector",
+        "Request Inspector",
+        _inspector,
+        Area.RightDockWidgetArea,
+        "Ctrl+Shift+I",
+        visible=False,
+    ),
 )

@@ -119,3 +119,13 @@ class RunQueries:
         """The answer's tokens with their logprobs and top alternatives, if they were asked for."""
         row = self._db.execute("SELECT logprobs_json FROM runs WHERE id = ?", [run_id]).fetchone()
         return json.loads(row[0]) if row and row[0] else None
+
+    def exchange(self, run_id: int) -> dict[str, Any]:
+        """What was sent and what came back around the text: headers, retries, the error body."""
+        row = self._db.execute(
+            "SELECT request_json, response_headers_json, retries_json, error_json "
+            "FROM runs WHERE id = ?",
+            [run_id],
+        ).fetchone()
+        names = ("request", "headers", "retries", "error")
+        return {n: json.loads(v) if v else None for n, v in zip(names, row or (), strict=False)}

@@ -1,0 +1,71 @@
+"""The request inspector shows what a run sent and got back, and never the key."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.support.scripted_server import Fault, Stream
+from tests.ui.conftest import SCRIPTED_KEY
+from workbench.app.panels import PANELS
+
+WAIT_MS = 10_000
+
+
+def _inspector(ctx, qtbot):
+    panel = next(spec for spec in PANELS if spec.key == "inspector").build(ctx)
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel
+
+
+def _ask(chat, qtbot, text: str) -> None:
+    chat.composer.set_text(text)
+    qtbot.keyClick(chat.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not chat.streams.busy, timeout=WAIT_MS)
+
+
+def _all_text(panel) -> str:
+    tabs = (panel.overview, panel.request, panel.python, panel.curl)
+    return "\n".join(t.toPlainText() for t in tabs)
+
+
+def test_a_finished_run_is_shown_with_headers_retries_and_code(
+    ctx, server, scripted_chat, qtbot
+) -> None:
+    chat = scripted_chat()
+    inspector = _inspector(ctx, qtbot)
+    ctx.connector.max_retries = 1
+    server.script(
+        "chat",
+        Fault(429, retry_after=0.2),
+        Stream(text="Inspected.", headers={"x-ratelimit-remaining-requests": "41"}),
+    )
+    _ask(chat, qtbot, "Inspect me")
+    overview = inspector.overview.toPlainText()
+    assert "Scripted · gpt-4o" in overview
+    assert "x-ratelimit-remaining-requests" in overview and "41" in overview
+    assert "Retry 1" in overview and "status 429" in overview
+    assert inspector.record.request_id in overview
+    sent = json.loads(inspector.request.toPlainText())
+    assert sent["messages"] == [{"role": "user", "content": "Inspect me"}]
+    assert server.base_url in inspector.python.toPlainText()
+    assert "$OPENAI_API_KEY" in inspector.curl.toPlainText()
+    assert SCRIPTED_KEY not in _all_text(inspector)
+    inspector.tabs.setCurrentWidget(inspector.curl)
+    inspector.copy_button.click()
+    assert QApplication.clipboard().text() == inspector.curl.toPlainText()
+
+
+def test_a_failed_run_shows_the_error_body(ctx, server, scripted_chat, qtbot) -> None:
+    chat = scripted_chat()
+    inspector = _inspector(ctx, qtbot)
+    server.script("chat", Fault(404, code="model_not_found"))
+    _ask(chat, qtbot, "Which model?")
+    ctx.bus.answer_selected.emit(chat.path[-1].id)
+    overview = inspector.overview.toPlainText()
+    assert "Error" in overview and "model_not_found" in overview
+    assert re.search(r"Retries\s+none", overview)
