@@ -41,6 +41,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import openai
 
+from tests.support.scripted_server import cli_command
 from workbench.core.endpoints import Endpoint, EndpointKind
 from workbench.core.runs import ChatTurn, RunEvent, RunParams, RunRequest, TextDelta, request_body
 from workbench.core.sessions import MessageStatus, Role
@@ -80,21 +81,7 @@ class ServerProcess:
 
     def __init__(self, text: str, delay: float, cpus: set[int] | None = None) -> None:
         self.cpus = cpus
-        self.argv = [
-            sys.executable,
-            "-m",
-            "tests.support.scripted_server",
-            "--port",
-            "0",
-            "--delay",
-            repr(delay),
-            "--text",
-            text,
-            "--api-key",
-            KEY,
-            "--model",
-            MODEL,
-        ]
+        self.argv = cli_command(text=text, delay=delay, api_key=KEY, model=MODEL)
         self.proc: subprocess.Popen[str] | None = None
         self.base_url = ""
 

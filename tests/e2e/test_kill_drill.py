@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.scripted_server import cli_command
 from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.core.sessions import MessageStatus
 from workbench.services.endpoints import EndpointRegistry
@@ -73,17 +74,7 @@ class RoundFailed(AssertionError):
 def scripted_server(tmp_path: Path) -> Iterator[str]:
     log = (tmp_path / "scripted-server.err").open("w")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.scripted_server",
-            "--port",
-            "0",
-            "--delay",
-            str(TOKEN_DELAY_S),
-            "--text",
-            ANSWER_TEXT,
-        ],
+        cli_command(text=ANSWER_TEXT, delay=TOKEN_DELAY_S),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=log,

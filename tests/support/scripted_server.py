@@ -934,6 +934,19 @@ class ScriptedServer:
 # --------------------------------------------------------------------------- CLI
 
 
+def cli_command(
+    *, text: str, delay: float, api_key: str | None = None, model: str | None = None
+) -> list[str]:
+    """argv that runs this server as its own process (it prints `READY <base url>`)."""
+    argv = [sys.executable, "-m", "tests.support.scripted_server", "--port", "0"]
+    argv += ["--delay", repr(delay), "--text", text]
+    if api_key:
+        argv += ["--api-key", api_key]
+    if model:
+        argv += ["--model", model]
+    return argv
+
+
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tests.support.scripted_server",

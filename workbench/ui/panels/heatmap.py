@@ -121,8 +121,7 @@ class HeatmapPanel(QWidget):
         self.view.token_hovered.connect(self._hovered)
         self.view.selection_changed.connect(self._text_selected)
         self.view.popup.alternative_chosen.connect(self._fork)
-        bus.answer_selected.connect(self.show_answer)
-        bus.run_finished.connect(self._run_finished)
+        bus.answer_selected.connect(self.show_answer)  # the chat also sends it when an answer ends
         self._show_content(False)
 
     # --- following the chat ----------------------------------------------------------------
@@ -133,10 +132,6 @@ class HeatmapPanel(QWidget):
     def hideEvent(self, event) -> None:
         self._bus.logprobs_wanted.emit(False)
         super().hideEvent(event)
-
-    def _run_finished(self, record: object) -> None:
-        if getattr(record, "message_id", None) == self.message_id:
-            self.show_answer(self.message_id)
 
     def show_answer(self, message_id: int) -> None:
         message = self._store.conversation.get(message_id)

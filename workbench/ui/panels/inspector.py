@@ -73,17 +73,12 @@ class InspectorPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(row)
         self._set_shown(False)
-        bus.answer_selected.connect(self.show_answer)
-        bus.run_finished.connect(self._run_finished)
+        bus.answer_selected.connect(self.show_answer)  # the chat also sends it when an answer ends
 
     def _set_shown(self, shown: bool) -> None:
         self.hint.setVisible(not shown)
         self.tabs.setVisible(shown)
         self.copy_button.setVisible(shown)
-
-    def _run_finished(self, record: object) -> None:
-        if isinstance(record, RunRecord) and self.record and record.run_id == self.record.run_id:
-            self.show_answer(record.message_id)
 
     def show_answer(self, message_id: int) -> None:
         message = self._store.conversation.get(message_id)

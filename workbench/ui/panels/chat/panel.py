@@ -14,7 +14,7 @@ from shiboken6 import Shiboken
 
 from workbench.core import export
 from workbench.core.models import prefix_continuation_problem, traits_for
-from workbench.core.runs import ChatTurn, RunParams, RunRequest, request_body
+from workbench.core.runs import ChatTurn, RunParams, RunRecord, RunRequest, request_body
 from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
 from workbench.core.tree import MessageTree
 from workbench.services.connector import Connector
@@ -72,6 +72,7 @@ class ChatPanel(QWidget):
         self.tree = MessageTree(())
         self.path: list[Message] = []
         self._history_tokens = 0
+        self._draft_tokens = 0
         self._listed_models: dict[str, dict] = {}
 
         self.view = ConversationView(self)
@@ -131,6 +132,12 @@ class ChatPanel(QWidget):
         if message_id in self.tree.by_id and message_id not in {m.id for m in self.path}:
             self.reopen(session_id, self.tree.latest_leaf(message_id))
         self.view.scroll_to(message_id)
+
+    def _reload_tree(self) -> None:
+        assert self.session_id is not None
+        self.tree = MessageTree(self.deps.store.conversation.visible(self.session_id))
+        self.path = self.tree.path_to(self.leaf_id)
+        self._count_history()
 
     def reopen(self, session_id: int | None, leaf_id: int | None) -> None:
         """Reload the session's tree from the store and show the path to `leaf_id`."""
@@ -244,11 +251,16 @@ class ChatPanel(QWidget):
         if self.session_id is not None and self.streams.stop_session(self.session_id):
             self.status_message.emit("Stopped. The partial answer is kept.")
 
-    def _answer_finished(self, record: object) -> None:
+    def _answer_finished(self, record: RunRecord) -> None:
         self.composer.set_busy(self.streams.busy)
-        session_id = getattr(record, "session_id", None)
+        session_id = record.session_id
         if session_id == self.session_id:
-            self.reopen(self.session_id, self.leaf_id)
+            # The cards already show the answer: refresh the tree's data, don't rebuild them.
+            self._reload_tree()
+            card = self.view.cards.get(record.message_id)
+            message = self.tree.by_id.get(record.message_id)
+            if card is not None and message is not None and message.content != card.body.text():
+                card.body.set_markdown(message.content)  # tool calls or a refusal mark added
         self._auto_title(session_id)
         self.deps.bus.sessions_changed.emit()
         self.deps.bus.run_finished.emit(record)
@@ -420,7 +432,7 @@ class ChatPanel(QWidget):
             None, counter.count_messages, model or "gpt-4o", turns
         )
         if Shiboken.isValid(self):
-            self._show_tokens(self._draft_tokens if hasattr(self, "_draft_tokens") else 0)
+            self._show_tokens(self._draft_tokens)
 
     def _count_draft(self, text: str) -> None:
         model = self.params.params().model or "gpt-4o"
@@ -432,8 +444,7 @@ class ChatPanel(QWidget):
             self._show_tokens(self._draft_tokens)
 
     def _show_tokens(self, draft: int) -> None:
-        window = getattr(self, "traits", None) and self.traits.context_window
-        self.composer.show_tokens(draft, self._history_tokens + draft, window or None)
+        self.composer.show_tokens(draft, self._history_tokens + draft, self.traits.context_window)
 
     def shutdown(self) -> None:
         """The app is closing: in-flight answers are kept as they are, marked interrupted."""
