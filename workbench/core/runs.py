@@ -236,8 +236,8 @@ class RunRecord:
     """A finished run as announced on the bus and kept in the store."""
 
     run_id: int
-    session_id: int
-    message_id: int
+    session_id: int | None  # None: a comparison sent without a session's history
+    message_id: int | None  # None: a comparison's answer, not a chat message
     endpoint: str
     model: str
     status: str

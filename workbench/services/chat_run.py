@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import openai
 
@@ -46,10 +46,33 @@ REFUSAL_MARK = "**Refused:** "
 ClientFactory = Callable[[], Awaitable[openai.AsyncOpenAI]]
 
 
+class AnswerSink(Protocol):
+    """Where an answer's text goes as it streams: a chat message, or a comparison's answer."""
+
+    def attach_run(self, run_id: int) -> None: ...
+    def append_chunk(self, text: str) -> None: ...
+    def settle(self, content: str, status: MessageStatus, run_id: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSink:
+    store: Store
+    message_id: int
+
+    def attach_run(self, run_id: int) -> None:
+        self.store.conversation.attach_run(self.message_id, run_id)
+
+    def append_chunk(self, text: str) -> None:
+        self.store.conversation.append_chunk(self.message_id, text)
+
+    def settle(self, content: str, status: MessageStatus, run_id: int) -> None:
+        self.store.conversation.settle(self.message_id, content, status, run_id)
+
+
 @dataclass(slots=True)
 class RunTarget:
-    session_id: int
-    message_id: int  # the assistant message being written
+    session_id: int | None  # None for a comparison sent without a session's history
+    message_id: int | None  # the chat's assistant message being written; None in a comparison
     endpoint: str  # the endpoint's name, for the record
     body: dict[str, Any]  # chat.completions.create arguments; never a key
     prefix: str = ""  # text already in the message that this run continues
@@ -84,6 +107,7 @@ class ChatRun:
         *,
         clock: Callable[[], float] = time.monotonic,
         checkpoint_s: float = CHECKPOINT_SECONDS,
+        sink: AnswerSink | None = None,
     ) -> None:
         self.store = store
         self.target = target
@@ -98,9 +122,13 @@ class ChatRun:
             str(target.body.get("model", "")),
             target.body,
         )
-        store.conversation.attach_run(target.message_id, self.run_id)
+        if sink is None:
+            assert target.message_id is not None, "a run writes into a message or a sink"
+            sink = MessageSink(store, target.message_id)
+        self.sink = sink
+        sink.attach_run(self.run_id)
         if target.prefix:  # a crash during Continue must not lose what was there before
-            store.conversation.append_chunk(target.message_id, target.prefix)
+            sink.append_chunk(target.prefix)
         self._settled: RunRecord | None = None
         self._started = clock()
         self._last_checkpoint = self._started
@@ -176,9 +204,7 @@ class ChatRun:
 
     def _checkpoint(self) -> None:
         if self.progress.pending:
-            self.store.conversation.append_chunk(
-                self.target.message_id, "".join(self.progress.pending)
-            )
+            self.sink.append_chunk("".join(self.progress.pending))
             self.progress.pending.clear()
         self._last_checkpoint = self.clock()
 
@@ -189,7 +215,7 @@ class ChatRun:
         content = self.text + _tool_calls_markdown(p.tools)
         if p.refused:
             content = REFUSAL_MARK + content
-        self.store.conversation.settle(self.target.message_id, content, status, self.run_id)
+        self.sink.settle(content, status, self.run_id)
         record = self.record(run_status)
         self.store.runs.finish(
             record, p.headers, p.retries, p.logprobs if self.target.body.get("logprobs") else None

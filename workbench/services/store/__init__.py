@@ -6,6 +6,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from workbench.services.store.comparisons import ComparisonQueries
 from workbench.services.store.conversation import ConversationQueries
 from workbench.services.store.database import connect, set_aside
 from workbench.services.store.errors import StoreCorrupt, StoreError, StoreTooNew
@@ -22,6 +23,7 @@ class Store:
         self.sessions = SessionQueries(db)
         self.conversation = ConversationQueries(db)
         self.runs = RunQueries(db)
+        self.comparisons = ComparisonQueries(db)
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -29,6 +31,7 @@ class Store:
         store = cls(connect(path), path)
         store.sessions.purge_deleted()
         store.recovered = store.conversation.recover_interrupted()
+        store.recovered += store.comparisons.recover_interrupted()
         return store
 
     @property

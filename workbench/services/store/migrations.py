@@ -124,12 +124,69 @@ def _v5_run_price_status(db: sqlite_utils.Database) -> None:
     db["runs"].add_column("price_status", str)
 
 
+def _v6_comparisons_and_spend(db: sqlite_utils.Database) -> None:
+    # A comparison: one prompt sent to 2-6 columns (endpoint + parameters), each repeated k
+    # times. Its answers are not chat messages (they would be N x k branches in the chat); each
+    # one points at its run, which carries timings, usage and cost like any other run.
+    db["comparisons"].create(
+        {
+            "id": int,
+            "session_id": int,  # the session whose history was sent; NULL for a fresh prompt
+            "leaf_id": int,  # the last message of that history: answers sent to the chat go here
+            "title": str,
+            "prompt": str,
+            "history_json": str,  # the turns sent before the prompt, as sent
+            "repeats": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"prompt", "created_at"},
+        defaults={"title": "", "repeats": 1},
+    )
+    db["comparisons"].create_index(["created_at"])
+    db["comparison_columns"].create(
+        {
+            "id": int,
+            "comparison_id": int,
+            "position": int,
+            "endpoint_id": str,
+            "endpoint_name": str,
+            "params_json": str,
+            "system_prompt": str,  # per column, so two system prompts can be compared too
+        },
+        pk="id",
+        foreign_keys=[("comparison_id", "comparisons", "id")],
+        not_null={"comparison_id", "position"},
+    )
+    db["comparison_columns"].create_index(["comparison_id", "position"])
+    db["comparison_answers"].create(
+        {
+            "id": int,
+            "column_id": int,
+            "repeat_index": int,
+            "run_id": int,
+            "content": str,
+            "status": str,
+        },
+        pk="id",
+        foreign_keys=[("column_id", "comparison_columns", "id")],
+        not_null={"column_id", "repeat_index", "content", "status"},
+        defaults={"content": "", "status": "streaming"},
+    )
+    db["comparison_answers"].create_index(["column_id", "repeat_index"])
+    db["comparison_answers"].create_index(["run_id"])
+    # The cost meter sums runs by day and month: an index on the start time keeps that a range
+    # scan however many runs there are.
+    db["runs"].create_index(["started_at"])
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
     _v3_streaming_runs,
     _v4_search_prefix_index,
     _v5_run_price_status,
+    _v6_comparisons_and_spend,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -19,8 +19,8 @@ class RunQueries:
 
     def start(
         self,
-        session_id: int,
-        message_id: int,
+        session_id: int | None,
+        message_id: int | None,
         endpoint: str,
         model: str,
         request: dict[str, Any],

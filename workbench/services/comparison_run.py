@@ -1,0 +1,104 @@
+"""Running a comparison: every column at once, each column's repeats one after another.
+
+Columns run concurrently so a slow or failing one never holds up the rest. A column's repeats
+run in turn, so each one's latency is its own, not time spent queued behind its siblings.
+Qt-free, like ChatRun, whose path every answer takes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from workbench.core.comparison import SavedColumn, SavedComparison, column_turns
+from workbench.core.run_errors import ErrorKind
+from workbench.core.runs import RunError, RunEvent, RunFailed, RunRecord, RunRequest, request_body
+from workbench.core.sessions import MessageStatus
+from workbench.services.chat_run import ChatRun, RunTarget
+from workbench.services.connector import Connector
+from workbench.services.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonAnswerSink:
+    store: Store
+    answer_id: int
+
+    def attach_run(self, run_id: int) -> None:
+        self.store.comparisons.attach_run(self.answer_id, run_id)
+
+    def append_chunk(self, text: str) -> None:
+        self.store.comparisons.append_chunk(self.answer_id, text)
+
+    def settle(self, content: str, status: MessageStatus, run_id: int) -> None:
+        self.store.comparisons.settle(self.answer_id, content, status, run_id)
+
+
+# (column position, repeat index, answer id, event): the panel routes it to the right column.
+EventHandler = Callable[[int, int, int, RunEvent], None]
+FinishedHandler = Callable[[int, int, int, RunRecord], None]
+
+
+class ComparisonRun:
+    def __init__(
+        self,
+        store: Store,
+        connector: Connector,
+        comparison: SavedComparison,
+        on_event: EventHandler,
+        on_finished: FinishedHandler,
+    ) -> None:
+        self.store = store
+        self.connector = connector
+        self.comparison = comparison
+        self.on_event = on_event
+        self.on_finished = on_finished
+        self._active: set[ChatRun] = set()
+
+    async def execute(self) -> None:
+        await asyncio.gather(*(self._column(c) for c in self.comparison.columns))
+
+    def abandon(self) -> None:
+        """The app is closing: every answer still streaming is kept, marked interrupted."""
+        for run in list(self._active):
+            run.abandon()
+
+    async def _column(self, column: SavedColumn) -> None:
+        for repeat in range(self.comparison.repeats):
+            answer_id = self.store.comparisons.add_answer(column.id, repeat)
+            endpoint = self.connector.endpoints.get(column.spec.endpoint_id)
+            if endpoint is None:  # deleted since the column was set up: say so in the column
+                error = RunError(
+                    str(ErrorKind.BAD_REQUEST),
+                    f'The endpoint "{column.spec.endpoint_name}" no longer exists: '
+                    "choose another one for this column.",
+                    retryable=False,
+                )
+                self.store.comparisons.settle(answer_id, "", MessageStatus.ERROR)
+                self.on_event(column.position, repeat, answer_id, RunFailed(error))
+                return
+            turns = column_turns(column.spec, self.comparison.history, self.comparison.prompt)
+            request = RunRequest(
+                endpoint.id, column.spec.params, turns, endpoint_kind=endpoint.kind
+            )
+            target = RunTarget(
+                session_id=self.comparison.session_id,
+                message_id=None,
+                endpoint=endpoint.name,
+                body=request_body(request),
+                endpoint_kind=str(endpoint.kind),
+                endpoint_url=endpoint.base_url,
+            )
+            run = ChatRun(
+                self.store,
+                target,
+                lambda event, r=repeat, a=answer_id: self.on_event(column.position, r, a, event),
+                sink=ComparisonAnswerSink(self.store, answer_id),
+            )
+            self._active.add(run)
+            try:
+                record = await run.execute(lambda e=endpoint.id: self.connector.client(e))
+            finally:
+                self._active.discard(run)
+            self.on_finished(column.position, repeat, answer_id, record)
