@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.pricing import Price
+from workbench.core.run_text import retry_line, stats_line
 from workbench.core.runs import RetryScheduled, RunError, RunRecord
 from workbench.core.sessions import Message, MessageStatus, Role
 from workbench.core.tree import Position
@@ -179,26 +179,12 @@ class MessageCard(QFrame):
         self.error_box.show()
 
     def show_retry(self, event: RetryScheduled) -> None:
-        self.notice.setText(
-            f"{event.reason.capitalize()}: the SDK retries in {event.wait_s:.1f} s "
-            f"(attempt {event.attempt} of {event.max_retries})…"
-        )
+        self.notice.setText(retry_line(event))
         self.notice.show()
 
     def show_record(self, record: RunRecord) -> None:
         self.notice.hide()
-        t = record.timings
-        parts = [record.model]
-        if t.first_token_s is not None:
-            parts.append(f"first token {t.first_token_s * 1000:.0f} ms")
-        if t.total_s is not None:
-            parts.append(f"{t.total_s:.1f} s")
-        if t.tokens_per_s:
-            parts.append(f"{t.tokens_per_s:.0f} tok/s")
-        if record.usage.completion_tokens:
-            parts.append(f"{record.usage.prompt_tokens}→{record.usage.completion_tokens} tokens")
-            parts.append(Price(record.cost_usd, record.price_status).label)
-        self.stats.setText(" · ".join(p for p in parts if p))
+        self.stats.setText(stats_line(record))
         self.stats.setToolTip(self.stats.text())  # the row may clip it
         if record.error is not None:
             self.show_error(record.error)

@@ -24,9 +24,9 @@ from workbench.ui.bus import Bus
 from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
 from workbench.ui.panels.chat.message_card import MessageCard
-from workbench.ui.widgets.params_form import ParamsForm
 from workbench.ui.panels.chat.streaming import AnswerStreams
 from workbench.ui.tasks import BackgroundTasks
+from workbench.ui.widgets.params_form import ParamsForm
 
 EMPTY_TEXT = (
     "Ask anything. Your messages are saved as you send them; "

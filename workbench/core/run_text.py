@@ -1,0 +1,29 @@
+"""A run's outcome in one line of plain words, the same in the chat and the compare columns."""
+
+from __future__ import annotations
+
+from workbench.core.pricing import Price
+from workbench.core.runs import RetryScheduled, RunRecord
+
+
+def stats_line(record: RunRecord, *, with_model: bool = True) -> str:
+    """'gpt-4o · first token 210 ms · 1.3 s · 45 tok/s · 12→57 tokens · $0.0004'."""
+    t = record.timings
+    parts = [record.model] if with_model else []
+    if t.first_token_s is not None:
+        parts.append(f"first token {t.first_token_s * 1000:.0f} ms")
+    if t.total_s is not None:
+        parts.append(f"{t.total_s:.1f} s")
+    if t.tokens_per_s:
+        parts.append(f"{t.tokens_per_s:.0f} tok/s")
+    if record.usage.completion_tokens:
+        parts.append(f"{record.usage.prompt_tokens}→{record.usage.completion_tokens} tokens")
+        parts.append(Price(record.cost_usd, record.price_status).label)
+    return " · ".join(p for p in parts if p)
+
+
+def retry_line(event: RetryScheduled) -> str:
+    return (
+        f"{event.reason.capitalize()}: the SDK retries in {event.wait_s:.1f} s "
+        f"(attempt {event.attempt} of {event.max_retries})…"
+    )
