@@ -16,6 +16,7 @@ from workbench.services.local import LocalServer
 from workbench.services.paths import DataPaths
 from workbench.services.store import Store
 from workbench.services.tokens import TokenCounter
+from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
 from workbench.ui.tasks import BackgroundTasks
 
@@ -35,6 +36,7 @@ class AppContext:
     local: LocalServer
     connector: Connector
     tokens: TokenCounter
+    budget: BudgetGuard
 
     @classmethod
     def build(cls, paths: DataPaths, store: Store, loop: asyncio.AbstractEventLoop) -> AppContext:
@@ -54,6 +56,7 @@ class AppContext:
             local=local,
             connector=Connector(endpoints, keys, local),
             tokens=TokenCounter(paths.cache),
+            budget=BudgetGuard(settings, store.costs),
         )
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QWidget
 from workbench.app.context import AppContext
 from workbench.core.models import prefix_continuation_problem
 from workbench.ui.panels.chat import ChatDeps, ChatPanel
+from workbench.ui.panels.cost_meter import CostMeterPanel
 from workbench.ui.panels.heatmap import HeatmapPanel
 from workbench.ui.panels.inspector import InspectorPanel
 from workbench.ui.panels.sessions import SessionsPanel
@@ -34,7 +35,11 @@ def _sessions(ctx: AppContext) -> QWidget:
 
 def build_chat(ctx: AppContext) -> ChatPanel:
     """The chat is the window's centre, not a dock: it is where people spend their time."""
-    return ChatPanel(ChatDeps(ctx.store, ctx.bus, ctx.tasks, ctx.undo, ctx.connector, ctx.tokens))
+    return ChatPanel(
+        ChatDeps(
+            ctx.store, ctx.bus, ctx.tasks, ctx.undo, ctx.connector, ctx.tokens, budget=ctx.budget
+        )
+    )
 
 
 def _heatmap(ctx: AppContext) -> QWidget:
@@ -56,6 +61,10 @@ def _inspector(ctx: AppContext) -> QWidget:
     return InspectorPanel(ctx.store, ctx.bus, base_url_for)
 
 
+def _costs(ctx: AppContext) -> QWidget:
+    return CostMeterPanel(ctx.store, ctx.bus, ctx.budget)
+
+
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("sessions", "Sessions", _sessions, Area.LeftDockWidgetArea, "Ctrl+Shift+S"),
     PanelSpec("heatmap", "Token Confidence", _heatmap, Area.BottomDockWidgetArea, "Ctrl+Shift+H"),
@@ -66,5 +75,8 @@ PANELS: tuple[PanelSpec, ...] = (
         Area.RightDockWidgetArea,
         "Ctrl+Shift+I",
         visible=False,
+    ),
+    PanelSpec(
+        "costs", "Cost Meter", _costs, Area.RightDockWidgetArea, "Ctrl+Shift+M", visible=False
     ),
 )

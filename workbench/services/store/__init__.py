@@ -8,6 +8,7 @@ import sqlite_utils
 
 from workbench.services.store.comparisons import ComparisonQueries
 from workbench.services.store.conversation import ConversationQueries
+from workbench.services.store.costs import CostQueries
 from workbench.services.store.database import connect, set_aside
 from workbench.services.store.errors import StoreCorrupt, StoreError, StoreTooNew
 from workbench.services.store.migrations import LATEST_VERSION, schema_version
@@ -23,6 +24,7 @@ class Store:
         self.sessions = SessionQueries(db)
         self.conversation = ConversationQueries(db)
         self.runs = RunQueries(db)
+        self.costs = CostQueries(db)
         self.comparisons = ComparisonQueries(db)
 
     @classmethod

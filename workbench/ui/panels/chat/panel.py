@@ -20,6 +20,7 @@ from workbench.core.tree import MessageTree
 from workbench.services.connector import Connector
 from workbench.services.store import Store
 from workbench.services.tokens import TokenCounter
+from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
 from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
@@ -42,6 +43,7 @@ class ChatDeps:
     undo: QUndoStack
     connector: Connector
     tokens: TokenCounter
+    budget: BudgetGuard | None = None  # asked before each run; None: no budget to keep
 
 
 class _DeleteMessages(QUndoCommand):
@@ -129,6 +131,8 @@ class ChatPanel(QWidget):
     def open_message(self, session_id: int, message_id: int) -> None:
         """A search hit: open its session on the branch holding the message, and show it."""
         self.open_session(session_id)
+        if message_id not in self.tree.by_id:  # added since the tree was read (from Compare)
+            self._reload_tree()
         if message_id in self.tree.by_id and message_id not in {m.id for m in self.path}:
             self.reopen(session_id, self.tree.latest_leaf(message_id))
         self.view.scroll_to(message_id)
@@ -177,6 +181,8 @@ class ChatPanel(QWidget):
         if problem:
             self.status_message.emit(problem)
             return
+        if not self._budget_allows(self._history_tokens + self._draft_tokens):
+            return  # nothing stored, nothing sent: the draft stays in the composer
         session_id = self._ensure_session()
         editing = self.composer.editing_id
         parent = self.tree.by_id[editing].parent_id if editing in self.tree.by_id else self.leaf_id
@@ -192,11 +198,15 @@ class ChatPanel(QWidget):
             return
         if message.status is MessageStatus.STREAMING:
             return
+        if not self._budget_allows(self._history_tokens):
+            return
         self._answer(self.session_id, message.parent_id)
 
     def continue_answer(self, message_id: int) -> None:
         message = self.tree.by_id.get(message_id)
         if message is None or self.session_id is None or message.parent_id is None:
+            return
+        if not self._budget_allows(self._history_tokens):
             return
         self.deps.store.conversation.settle(message_id, message.content, MessageStatus.STREAMING)
         self.reopen(self.session_id, message_id)
@@ -207,12 +217,31 @@ class ChatPanel(QWidget):
         message = self.deps.store.conversation.get(message_id)
         if message is None or message.parent_id is None:
             return
+        if not self._budget_allows(self._history_tokens):
+            return
         self.open_session(message.session_id)
         fork = self.deps.store.conversation.add(
             message.session_id, Role.ASSISTANT, "", message.parent_id, MessageStatus.STREAMING
         )
         self.reopen(message.session_id, fork)
         self._start_stream(message.session_id, fork, prefix=prefix)
+
+    def _budget_allows(self, prompt_tokens: int) -> bool:
+        """Asks first when the run would pass today's budget; False if the user said no."""
+        guard = self.deps.budget
+        if guard is None:
+            return True
+        endpoint = self.deps.connector.endpoint(None)
+        params = self.params.params()
+        model = params.model or endpoint.default_model
+        kind, url = str(endpoint.kind), endpoint.base_url
+        allowed = guard.check(self, model, kind, url, prompt_tokens, params.max_tokens)
+        verdict = guard.last_verdict
+        if not allowed and verdict is not None:
+            self.status_message.emit(f"Not sent: {verdict.reason}.")
+        elif verdict is not None and verdict.message and not verdict.asks:  # near the budget
+            self.status_message.emit(verdict.message)
+        return allowed
 
     def _want_logprobs(self, wanted: bool) -> None:
         self._logprobs_wanted = wanted

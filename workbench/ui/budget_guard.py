@@ -1,0 +1,106 @@
+"""The daily budget, kept in the app's settings, and the question asked before a run would pass it.
+
+Not a panel: the chat and the compare panel both ask it before sending, and the cost meter edits
+it, so none of them has to know about the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from workbench.core.budget import BudgetVerdict, Level, estimate_run, judge
+from workbench.services.store.costs import CostQueries
+
+BUDGET_SETTING = "cost/daily_budget_usd"
+SEND_ANYWAY = "Send anyway"
+DONT_SEND = "Don't send"
+
+
+class BudgetGuard(QObject):
+    changed = Signal()  # the daily budget was set or cleared
+    warned = Signal(str)  # a run went ahead near the budget: a line for the status bar
+
+    def __init__(
+        self,
+        settings: QSettings,
+        costs: CostQueries,
+        clock: Callable[[], datetime] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._costs = costs
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.last_verdict: BudgetVerdict | None = None
+
+    @property
+    def daily_budget(self) -> float | None:
+        """USD per local day; None when there is no budget."""
+        try:
+            value = float(self._settings.value(BUDGET_SETTING, 0.0) or 0.0)  # type: ignore[arg-type]
+        except (TypeError, ValueError):  # a hand-edited settings file
+            return None
+        return value if value > 0 else None
+
+    def set_daily_budget(self, usd: float | None) -> None:
+        value = round(usd, 2) if usd and usd > 0 else 0.0
+        if value == (self.daily_budget or 0.0):
+            return
+        self._settings.setValue(BUDGET_SETTING, value)
+        self.changed.emit()
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def verdict(
+        self,
+        model: str,
+        endpoint_kind: str,
+        endpoint_url: str,
+        prompt_tokens: int,
+        max_tokens: int | None,
+    ) -> BudgetVerdict:
+        limit = self.daily_budget
+        if limit is None:  # no budget: not even the (cheap) query is needed
+            return BudgetVerdict(Level.OK, "")
+        estimate = estimate_run(model, endpoint_kind, prompt_tokens, max_tokens, endpoint_url)
+        return judge(self._costs.today(self.now()).usd, estimate, limit)
+
+    def check(
+        self,
+        parent: QWidget | None,
+        model: str,
+        endpoint_kind: str,
+        endpoint_url: str,
+        prompt_tokens: int,
+        max_tokens: int | None,
+    ) -> bool:
+        """Whether to send: True unless the run would pass the budget and the user said no."""
+        verdict = self.verdict(model, endpoint_kind, endpoint_url, prompt_tokens, max_tokens)
+        self.last_verdict = verdict
+        if verdict.level is Level.NEAR:
+            self.warned.emit(verdict.message)
+        if not verdict.asks:
+            return True
+        return self._ask(parent, verdict)
+
+    def _ask(self, parent: QWidget | None, verdict: BudgetVerdict) -> bool:
+        box = QMessageBox(parent)
+        box.setObjectName("budget.question")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Daily budget")
+        box.setText("Send this run over today's budget?")
+        box.setInformativeText(
+            f"{verdict.message}\n\nChange the budget in the Cost Meter panel (View ▸ Cost Meter)."
+        )
+        send = box.addButton(SEND_ANYWAY, QMessageBox.ButtonRole.AcceptRole)
+        dont = box.addButton(DONT_SEND, QMessageBox.ButtonRole.RejectRole)
+        # Enter or Esc must never spend money by accident.
+        box.setDefaultButton(dont)
+        box.setEscapeButton(dont)
+        box.exec()
+        return box.clickedButton() is send
