@@ -208,7 +208,10 @@ class MainWindow(QMainWindow):
             self.docks[spec.key].setVisible(spec.visible)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.chat.shutdown()  # answers still streaming are kept, marked interrupted; no question
+        # Answers still streaming (chat or compare) are kept, marked interrupted; no question.
+        for panel in (self.chat, *self.panels.values()):
+            if hasattr(panel, "shutdown"):
+                panel.shutdown()
         self.save_layout()
         super().closeEvent(event)
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QWidget
 from workbench.app.context import AppContext
 from workbench.core.models import prefix_continuation_problem
 from workbench.ui.panels.chat import ChatDeps, ChatPanel
+from workbench.ui.panels.compare import CompareDeps, ComparePanel
 from workbench.ui.panels.cost_meter import CostMeterPanel
 from workbench.ui.panels.heatmap import HeatmapPanel
 from workbench.ui.panels.inspector import InspectorPanel
@@ -61,6 +62,10 @@ def _inspector(ctx: AppContext) -> QWidget:
     return InspectorPanel(ctx.store, ctx.bus, base_url_for)
 
 
+def _compare(ctx: AppContext) -> QWidget:
+    return ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.connector, ctx.budget))
+
+
 def _costs(ctx: AppContext) -> QWidget:
     return CostMeterPanel(ctx.store, ctx.bus, ctx.budget)
 
@@ -75,6 +80,9 @@ PANELS: tuple[PanelSpec, ...] = (
         Area.RightDockWidgetArea,
         "Ctrl+Shift+I",
         visible=False,
+    ),
+    PanelSpec(
+        "compare", "Compare", _compare, Area.BottomDockWidgetArea, "Ctrl+Shift+K", visible=False
     ),
     PanelSpec(
         "costs", "Cost Meter", _costs, Area.RightDockWidgetArea, "Ctrl+Shift+M", visible=False

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workbench.core.pricing import FREE, PRICED, Price, dollars, price_run
+from workbench.core.pricing import FREE, PRICED, UNKNOWN, Price, dollars, price_run
 
 # Without max_tokens there is no bound on the answer: assume one of about this size and say so.
 DEFAULT_ANSWER_TOKENS = 1_000
@@ -58,6 +58,22 @@ def estimate_run(
     answer = int(max_tokens) if bounded and max_tokens else DEFAULT_ANSWER_TOKENS
     price = price_run(model, endpoint_kind, max(0, prompt_tokens), answer, 0, 0, provider_hint)
     return Estimate(price, answer, bounded)
+
+
+def combined(estimates: list[Estimate], repeats: int = 1) -> Estimate:
+    """Several runs sent together (a comparison's columns, each `repeats` times), as one.
+
+    Unknown prices add nothing: the sum of the known ones is a floor, never a made-up figure.
+    """
+    known = [e.price.usd for e in estimates if e.price.status == PRICED and e.price.usd is not None]
+    if known:
+        price = Price(sum(known) * repeats, PRICED)
+    elif estimates and all(e.free for e in estimates):
+        price = Price(0.0, FREE)
+    else:
+        price = Price(None, UNKNOWN)
+    answer = max((e.answer_tokens for e in estimates), default=DEFAULT_ANSWER_TOKENS)
+    return Estimate(price, answer, all(e.bounded for e in estimates))
 
 
 class Level(StrEnum):

@@ -85,3 +85,29 @@ def problem_with(prompt: str, columns: tuple[ColumnSpec, ...], repeats: int) -> 
     if not 1 <= repeats <= MAX_REPEATS:
         return f"Repeat each column 1 to {MAX_REPEATS} times."
     return None
+
+
+def params_summary(params: RunParams, system_prompt: str = "") -> str:
+    """The settings that differ from the server's defaults, e.g. 'temperature 0.7 · seed 3'."""
+    parts = []
+    for name, label in (
+        ("temperature", "temperature"),
+        ("top_p", "top p"),
+        ("max_tokens", "max tokens"),
+        ("seed", "seed"),
+        ("presence_penalty", "presence"),
+        ("frequency_penalty", "frequency"),
+        ("reasoning_effort", "effort"),
+    ):
+        value = getattr(params, name)
+        if value is not None:
+            parts.append(f"{label} {value:g}" if isinstance(value, float) else f"{label} {value}")
+    if params.stop:
+        parts.append("stop " + ", ".join(params.stop))
+    if params.response_format != "text":
+        parts.append(params.response_format)
+    if params.logprobs:
+        parts.append("logprobs")
+    if system_prompt.strip():
+        parts.append("system prompt")
+    return " · ".join(parts) or "server defaults"

@@ -11,10 +11,11 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workbench.core.comparison import SavedColumn, SavedComparison, column_turns
+from workbench.core.comparison import ColumnSpec, SavedColumn, SavedComparison, column_turns
+from workbench.core.export import auto_title
 from workbench.core.run_errors import ErrorKind
 from workbench.core.runs import RunError, RunEvent, RunFailed, RunRecord, RunRequest, request_body
-from workbench.core.sessions import MessageStatus
+from workbench.core.sessions import MessageStatus, Role
 from workbench.services.chat_run import ChatRun, RunTarget
 from workbench.services.connector import Connector
 from workbench.services.store import Store
@@ -102,3 +103,37 @@ class ComparisonRun:
             finally:
                 self._active.discard(run)
             self.on_finished(column.position, repeat, answer_id, record)
+
+
+def answer_into_chat(
+    store: Store, comparison: SavedComparison, spec: ColumnSpec, content: str, run_id: int
+) -> tuple[int, int]:
+    """Put a column's answer into the chat as a branch; returns (session id, message id).
+
+    It goes under the comparison's prompt as asked in its session (the question is added once,
+    then reused), or into a new session when the comparison was sent without one.
+    """
+    conversation = store.conversation
+    session_id = comparison.session_id
+    parent = comparison.leaf_id
+    if session_id is None or store.sessions.get(session_id) is None:
+        session_id = store.sessions.create(auto_title(comparison.prompt), spec.system_prompt)
+        conversation.save_settings(session_id, spec.system_prompt, spec.endpoint_id, spec.params)
+        parent = None
+        for turn in comparison.history:  # a comparison reopened after its session was deleted
+            parent = conversation.add(session_id, Role(turn.role), turn.content, parent)
+    elif parent is not None and conversation.get(parent) is None:
+        parent = None
+    question = next(
+        (
+            m.id
+            for m in conversation.visible(session_id)
+            if m.parent_id == parent and m.role is Role.USER and m.content == comparison.prompt
+        ),
+        None,
+    )
+    if question is None:
+        question = conversation.add(session_id, Role.USER, comparison.prompt, parent)
+    answer = conversation.add(session_id, Role.ASSISTANT, content, question)
+    conversation.attach_run(answer, run_id)
+    return session_id, answer

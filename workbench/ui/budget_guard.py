@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from workbench.core.budget import BudgetVerdict, Level, estimate_run, judge
+from workbench.core.budget import BudgetVerdict, Level, combined, estimate_run, judge
 from workbench.services.store.costs import CostQueries
 
 BUDGET_SETTING = "cost/daily_budget_usd"
@@ -81,6 +81,25 @@ class BudgetGuard(QObject):
     ) -> bool:
         """Whether to send: True unless the run would pass the budget and the user said no."""
         verdict = self.verdict(model, endpoint_kind, endpoint_url, prompt_tokens, max_tokens)
+        return self._decide(parent, verdict)
+
+    def check_many(
+        self,
+        parent: QWidget | None,
+        runs: list[tuple[str, str, str, int, int | None]],
+        repeats: int,
+    ) -> bool:
+        """The same question for runs sent together: a comparison's columns, each k times.
+
+        `runs` holds (model, endpoint kind, endpoint URL, prompt tokens, max tokens) per column.
+        """
+        limit = self.daily_budget
+        if limit is None:
+            return True
+        estimate = combined([estimate_run(m, k, p, t, u) for m, k, u, p, t in runs], repeats)
+        return self._decide(parent, judge(self._costs.today(self.now()).usd, estimate, limit))
+
+    def _decide(self, parent: QWidget | None, verdict: BudgetVerdict) -> bool:
         self.last_verdict = verdict
         if verdict.level is Level.NEAR:
             self.warned.emit(verdict.message)

@@ -1,0 +1,256 @@
+"""The Compare panel against two scripted servers, as a user drives it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTextEdit
+
+from tests.support.scripted_server import Fault, ScriptedServer, Stream
+from tests.ui.conftest import SCRIPTED_KEY
+from workbench.app.context import AppContext
+from workbench.app.panels import build_chat
+from workbench.core.endpoints import EndpointKind, new_endpoint
+from workbench.core.runs import RunParams
+from workbench.core.sessions import Role
+from workbench.ui.panels.compare import CompareDeps, ComparePanel
+
+WAIT_MS = 15_000
+
+
+@pytest.fixture
+def second_server() -> Iterator[ScriptedServer]:
+    with ScriptedServer(api_key=SCRIPTED_KEY) as running:
+        yield running
+
+
+@pytest.fixture
+def endpoints(ctx: AppContext, server: ScriptedServer, second_server: ScriptedServer) -> list[str]:
+    ids = []
+    for name, running in (("Alpha", server), ("Beta", second_server)):
+        endpoint = new_endpoint(EndpointKind.CUSTOM, name).with_changes(
+            base_url=running.base_url, default_model="gpt-4o"
+        )
+        ctx.endpoints.upsert(endpoint)
+        ctx.keys.set(endpoint, SCRIPTED_KEY)
+        ids.append(endpoint.id)
+    ctx.endpoints.set_active(ids[0])
+    ctx.connector.max_retries = 0
+    return ids
+
+
+@pytest.fixture
+def compare(ctx: AppContext, endpoints: list[str], qtbot) -> ComparePanel:
+    panel = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.connector))
+    qtbot.addWidget(panel)
+    panel.resize(1300, 800)
+    panel.show()
+    return panel
+
+
+def _point(column, endpoint_id: str, model: str = "gpt-4o", **params) -> None:
+    column.endpoint.setCurrentIndex(column.endpoint.findData(endpoint_id))
+    column.set_parameters(RunParams(model=model, **params), "")
+
+
+def _run(compare: ComparePanel, qtbot, prompt: str) -> None:
+    compare.prompt.setPlainText(prompt)
+    qtbot.keyClick(compare.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert compare.running
+    qtbot.waitUntil(lambda: not compare.running, timeout=WAIT_MS)
+
+
+def test_three_columns_stream_at_once_and_a_failing_one_fails_in_place(
+    compare, ctx, endpoints, server, second_server, qtbot
+) -> None:
+    alpha, beta = endpoints
+    compare.add_column()
+    first, second, third = compare.columns
+    _point(first, alpha, "gpt-4o")
+    _point(second, beta, "gpt-4o-mini")
+    _point(third, alpha, "gpt-4o", temperature=0.2)
+    server.script(
+        "chat",
+        Stream(text="Paris, on the Seine.", headers={"x-ratelimit-remaining-requests": "41"}),
+        Stream(text="Paris is the capital city.", delay=0.05),
+    )
+    ctx.connector.max_retries = 1
+    second_server.script("chat", Fault(503, retry_after=0.6), Fault(503, retry_after=0.6))
+    finished = []
+    ctx.bus.run_finished.connect(finished.append)
+    compare.prompt.setPlainText("Capital of France?")
+    compare.run_button.click()
+    # The failing column says it is waiting for the SDK's retry while the others answer.
+    qtbot.waitUntil(lambda: second.notice.isVisible(), timeout=WAIT_MS)
+    assert "retries in 0.6 s" in second.notice.text()
+    qtbot.waitUntil(lambda: not compare.running, timeout=WAIT_MS)
+
+    texts = {c.body.toPlainText().strip() for c in (first, third)}
+    assert texts == {"Paris, on the Seine.", "Paris is the capital city."}
+    assert second.error.isVisible() and "503" in second.error.text() + second.stats.text()
+    for column in (first, third):
+        stats = column.stats.text()
+        assert not column.error.isVisible()
+        assert "first token" in stats and "tok/s" in stats and stats.endswith("· stop")
+        assert "$" in stats  # gpt-4o on a custom endpoint is priced by genai-prices
+    assert len(finished) == 3  # the cost meter hears every column's run
+    by_model = {r.model: r for r in finished}
+    assert by_model["gpt-4o-mini"].error is not None
+    limits = [r.rate_limits.get("x-ratelimit-remaining-requests") for r in finished]
+    assert "41" in limits
+    bodies = [
+        r.body
+        for r in server.requests + second_server.requests
+        if r.path.endswith("/chat/completions")
+    ]
+    assert sorted(b["model"] for b in bodies) == ["gpt-4o", "gpt-4o", "gpt-4o-mini", "gpt-4o-mini"]
+    assert any(b.get("temperature") == 0.2 for b in bodies)
+
+
+def test_repeats_show_how_consistent_a_column_is(compare, endpoints, server, second_server, qtbot):
+    alpha, beta = endpoints
+    first, second = compare.columns
+    _point(first, alpha)
+    _point(second, beta)
+    server.script("chat", Stream(text="Blue."), Stream(text="Blue."), Stream(text="Azure."))
+    second_server.script("chat", Stream(text="Blue."), Stream(text="blue. "), Stream(text="Blue."))
+    compare.repeats.setValue(3)
+    _run(compare, qtbot, "Colour of the sky, one word?")
+    assert first.consistency.text().startswith("3 answers · 2 distinct · 67% agree")
+    assert second.consistency.text().startswith("3 answers · 1 distinct · 100% agree")
+    assert first.position.text() == "3/3"  # it followed the repeats as they came
+    first.previous.click()
+    assert first.position.text() == "2/3" and first.body.toPlainText().strip() == "Blue."
+
+
+def test_diff_of_two_columns_marks_the_changed_words(
+    compare, endpoints, server, second_server, qtbot
+):
+    alpha, beta = endpoints
+    _point(compare.columns[0], alpha)
+    _point(compare.columns[1], beta)
+    server.script("chat", Stream(text="The quick brown fox jumps."))
+    second_server.script("chat", Stream(text="The quick red fox jumps."))
+    _run(compare, qtbot, "A sentence")
+    text = compare.insights.view.findChild(QTextEdit).toPlainText()
+    assert "brown" in text and "red" in text and "quick" in text
+
+
+def test_an_answer_goes_into_the_chat_as_a_branch(compare, ctx, endpoints, server, qtbot):
+    chat = build_chat(ctx)
+    qtbot.addWidget(chat)
+    chat.show()
+    session = ctx.store.sessions.create("Trip")
+    question = ctx.store.conversation.add(session, Role.USER, "Plan a trip", None)
+    answer = ctx.store.conversation.add(session, Role.ASSISTANT, "Go to Lyon.", question)
+    ctx.bus.session_opened.emit(session)
+    alpha, _beta = endpoints
+    for column in compare.columns:
+        _point(column, alpha)
+    server.script("chat", Stream(text="Take the train."), Stream(text="Fly."))
+    compare.with_history.setChecked(True)
+    _run(compare, qtbot, "How do I get there?")
+    sent = server.requests[-1].body["messages"]
+    assert [m["content"] for m in sent] == ["Plan a trip", "Go to Lyon.", "How do I get there?"]
+
+    for column in compare.columns:
+        column.send_button.click()
+    messages = ctx.store.conversation.visible(session)
+    asked = [m for m in messages if m.content == "How do I get there?"]
+    assert len(asked) == 1 and asked[0].parent_id == answer  # the question is added once
+    branches = [m for m in messages if m.parent_id == asked[0].id]
+    assert sorted(m.content for m in branches) == ["Fly.", "Take the train."]
+    assert all(m.run_id is not None for m in branches)
+    # The chat shows the last one sent, as the second of two branches.
+    assert chat.session_id == session and chat.path[-1].id == branches[-1].id
+    assert chat.view.cards[branches[-1].id].branch_label.text() == "2/2"
+
+
+def test_a_fresh_comparison_sent_to_the_chat_starts_a_session(
+    compare, ctx, endpoints, server, second_server, qtbot
+):
+    alpha, beta = endpoints
+    _point(compare.columns[0], alpha)
+    _point(compare.columns[1], beta)
+    compare.columns[1].set_parameters(RunParams(model="gpt-4o", seed=5), "Answer in French.")
+    server.script("chat", Stream(text="Hello."))
+    second_server.script("chat", Stream(text="Bonjour."))
+    _run(compare, qtbot, "Greet me")
+    assert second_server.requests[-1].body["messages"][0] == {
+        "role": "system",
+        "content": "Answer in French.",
+    }
+    before = {s.id for s in ctx.store.sessions.list()}
+    compare.columns[1].send_button.click()
+    (new,) = [s for s in ctx.store.sessions.list() if s.id not in before]
+    messages = ctx.store.conversation.visible(new.id)
+    assert [(m.role, m.content) for m in messages] == [
+        (Role.USER, "Greet me"),
+        (Role.ASSISTANT, "Bonjour."),
+    ]
+    prompt, _endpoint, params = ctx.store.conversation.settings(new.id)
+    assert prompt == "Answer in French." and params.seed == 5
+
+
+def test_a_comparison_is_saved_and_reopens_with_its_answers(compare, ctx, endpoints, server, qtbot):
+    alpha, beta = endpoints
+    _point(compare.columns[0], alpha, "gpt-4o")
+    _point(compare.columns[1], beta, "gpt-4o-mini", max_tokens=64)
+    server.script("chat", Stream(text="Answer A."))
+    _run(compare, qtbot, "Saved prompt")
+    saved_id = compare.comparison.id
+
+    reopened = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.connector))
+    qtbot.addWidget(reopened)
+    reopened.show()
+    index = reopened.saved.findData(saved_id)
+    assert index > 0 and "Saved prompt" in reopened.saved.itemText(index)
+    reopened.saved.setCurrentIndex(index)
+    reopened.saved.activated.emit(index)
+    assert reopened.prompt.toPlainText() == "Saved prompt"
+    first, second = reopened.columns
+    assert first.body.toPlainText().strip() == "Answer A."
+    assert "first token" in first.stats.text()
+    assert second.spec().params.max_tokens == 64 and second.spec().params.model == "gpt-4o-mini"
+    assert second.spec().endpoint_id == beta
+
+
+def test_escape_stops_every_column_and_keeps_what_arrived(compare, ctx, endpoints, server, qtbot):
+    alpha, _beta = endpoints
+    for column in compare.columns:
+        _point(column, alpha)
+    words = " ".join(f"w{i}" for i in range(400))
+    server.script("chat", Stream(text=words, delay=0.02), Stream(text=words, delay=0.02))
+    compare.prompt.setPlainText("Count")
+    compare.run()
+    qtbot.waitUntil(lambda: "w3" in compare.columns[0].body.toPlainText(), timeout=WAIT_MS)
+    qtbot.keyClick(compare.prompt, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not compare.running, timeout=WAIT_MS)
+    saved = ctx.store.comparisons.get(compare.comparison.id)
+    for column in saved.columns:
+        (kept,) = column.answers
+        assert kept.status == "stopped" and "w399" not in kept.content
+    assert saved.columns[0].answers[0].content.startswith("w0 w1 w2 w3")
+
+
+def test_columns_copy_the_chat_settings_and_stay_between_two_and_six(compare, ctx, endpoints):
+    _alpha, beta = endpoints
+    session = ctx.store.sessions.create("S")
+    ctx.store.conversation.save_settings(
+        session, "Be terse.", beta, RunParams(model="gpt-4.1", temperature=0.3)
+    )
+    ctx.bus.session_opened.emit(session)
+    column = compare.columns[0]
+    column.chat_settings_requested.emit(column)
+    spec = column.spec()
+    assert (spec.endpoint_id, spec.params.model, spec.params.temperature) == (beta, "gpt-4.1", 0.3)
+    assert spec.system_prompt == "Be terse."
+    assert "temperature 0.3" in column.settings.text()
+    while compare.add_button.isEnabled():
+        compare.add_button.click()
+    assert len(compare.columns) == 6
+    for column in list(compare.columns):
+        column.remove_requested.emit(column)
+    assert len(compare.columns) == 2
