@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 from collections.abc import Iterator
@@ -72,3 +73,9 @@ def aloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     loop.close()
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
+    # The loop's timer object is a QObject in a reference cycle. Left to the cyclic GC it may be
+    # freed on whichever thread allocates next (a scripted server's handler, an executor), and a
+    # QObject deleted off its thread leaves its Qt timers behind: a later timer event then lands
+    # on freed memory (a segfault in QApplication::notify). Collect it here, on Qt's thread.
+    del loop
+    gc.collect()

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTextEdit
+from PySide6.QtWidgets import QMessageBox, QTextEdit
 
 from tests.support.scripted_server import Fault, ScriptedServer, Stream
 from tests.ui.conftest import SCRIPTED_KEY
+from tests.ui.test_budget_stop import answer_question_box
 from workbench.app.context import AppContext
 from workbench.app.panels import build_chat
 from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.core.runs import RunParams
 from workbench.core.sessions import Role
+from workbench.ui.budget_guard import DONT_SEND, SEND_ANYWAY
 from workbench.ui.panels.compare import CompareDeps, ComparePanel
 
 WAIT_MS = 15_000
@@ -254,3 +257,65 @@ def test_columns_copy_the_chat_settings_and_stay_between_two_and_six(compare, ct
     for column in list(compare.columns):
         column.remove_requested.emit(column)
     assert len(compare.columns) == 2
+
+
+def test_a_clicked_column_answer_shows_in_the_heatmap_and_inspector(
+    compare, ctx, endpoints, server, second_server, qtbot
+):
+    from workbench.ui.panels.heatmap import HeatmapPanel
+    from workbench.ui.panels.inspector import InspectorPanel
+
+    heatmap = HeatmapPanel(ctx.store, ctx.bus, lambda: None)
+    inspector = InspectorPanel(ctx.store, ctx.bus, lambda _name: "http://127.0.0.1:1/v1")
+    for panel in (heatmap, inspector):
+        qtbot.addWidget(panel)
+        panel.show()
+    ctx.bus.logprobs_wanted.emit(True)  # the heatmap is open: columns ask for logprobs
+    alpha, beta = endpoints
+    _point(compare.columns[0], alpha)
+    _point(compare.columns[1], beta)
+    server.script("chat", Stream(recording="83b060bae42eb41c"))
+    second_server.script("chat", Stream(text="No logprobs here."))
+    _run(compare, qtbot, "Anything")
+    sent = server.requests[-1].body
+    assert sent["logprobs"] is True and sent["top_logprobs"] == 5
+
+    first = compare.columns[0]
+    qtbot.mouseClick(first.body.viewport(), Qt.MouseButton.LeftButton)
+    record = first.shown_answer().record
+    assert inspector.record.run_id == record.run_id
+    assert json.loads(inspector.request.toPlainText())["logprobs"] is True
+    assert heatmap.infos and "".join(i.token for i in heatmap.infos) == first.body.text()
+    assert heatmap.message_id is None  # not a chat message: nothing to fork it into
+    qtbot.mouseClick(compare.columns[1].body.viewport(), Qt.MouseButton.LeftButton)
+    assert heatmap.infos == [] and heatmap.hint.isVisible()
+
+
+def test_a_comparison_that_would_pass_the_budget_asks_first(
+    compare, ctx, endpoints, server, second_server, qtbot
+):
+    compare = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.connector, ctx.budget))
+    qtbot.addWidget(compare)
+    compare.show()
+    alpha, beta = endpoints
+    _point(compare.columns[0], alpha, "gpt-4o", max_tokens=500)
+    _point(compare.columns[1], beta, "gpt-4o", max_tokens=500)
+    # Two columns × 3 repeats × up to 500 gpt-4o tokens ($10/M) is about $0.03: past $0.02.
+    ctx.budget.set_daily_budget(0.02)
+    compare.repeats.setValue(3)
+    compare.prompt.setPlainText("Expensive question")
+    said: list[str] = []
+    compare.status_message.connect(said.append)
+    seen: list[QMessageBox] = []
+    answer_question_box(DONT_SEND, seen)
+    compare.run()
+    assert seen and not compare.running
+    assert said[-1] == "Not sent: it would pass today's budget."
+    assert server.requests == [] and second_server.requests == []
+    assert ctx.store.comparisons.recent() == []  # nothing stored either
+    server.script("chat", *[Stream(text="ok")] * 3)
+    second_server.script("chat", *[Stream(text="ok")] * 3)
+    answer_question_box(SEND_ANYWAY, seen)
+    compare.run()
+    qtbot.waitUntil(lambda: not compare.running, timeout=WAIT_MS)
+    assert len(seen) == 2 and len(ctx.store.comparisons.recent()) == 1

@@ -18,5 +18,6 @@ class Bus(QObject):
     active_endpoint_changed = Signal(str)  # endpoint id
     run_finished = Signal(object)  # the finished run's record
     answer_selected = Signal(int)  # message id of the answer the user is looking at
+    run_selected = Signal(int)  # run id of an answer that is not a chat message (a compare column)
     fork_requested = Signal(int, str)  # answer message id, the prefix to continue as a branch
     logprobs_wanted = Signal(bool)  # a panel showing logprobs opened (True) or closed

@@ -33,7 +33,11 @@ from workbench.services.store import Store
 from workbench.ui.bus import Bus
 from workbench.ui.widgets.token_heat import ColourLegend, TokenHeatView
 
-NO_ANSWER = "Click an answer in the chat to see how sure the model was of each token."
+NO_ANSWER = (
+    "Click an answer in the chat or in a compare column to see how sure the model was of each "
+    "token."
+)
+NOT_IN_CHAT = "This answer is in a comparison: send it to the chat to fork it there."
 NO_LOGPROBS = (
     "This answer has no logprobs: they were not asked for, or the endpoint does not return "
     "them. Answers made while this panel is open ask for them; Regenerate to get them here."
@@ -122,6 +126,7 @@ class HeatmapPanel(QWidget):
         self.view.selection_changed.connect(self._text_selected)
         self.view.popup.alternative_chosen.connect(self._fork)
         bus.answer_selected.connect(self.show_answer)  # the chat also sends it when an answer ends
+        bus.run_selected.connect(self.show_run)
         self._show_content(False)
 
     # --- following the chat ----------------------------------------------------------------
@@ -137,8 +142,15 @@ class HeatmapPanel(QWidget):
         message = self._store.conversation.get(message_id)
         if message is None or message.role is not Role.ASSISTANT:
             return
+        self._show_logprobs(message.run_id, message_id)
+
+    def show_run(self, run_id: int) -> None:
+        """An answer that is not in the chat (a compare column): shown, but it can't be forked."""
+        self._show_logprobs(run_id, None)
+
+    def _show_logprobs(self, run_id: int | None, message_id: int | None) -> None:
         self.message_id = message_id
-        items = self._store.runs.logprobs(message.run_id) if message.run_id else None
+        items = self._store.runs.logprobs(run_id) if run_id else None
         if not items:
             self.infos = []
             self.hint.setText(NO_LOGPROBS)
@@ -148,7 +160,7 @@ class HeatmapPanel(QWidget):
         self.view.set_tokens(self.infos)
         self._apply_metric()
         self._fill_fields("".join(i.token for i in self.infos))
-        problem = self._fork_problem()
+        problem = self._fork_problem() if message_id is not None else NOT_IN_CHAT
         self.view.popup.set_fork_enabled(problem is None, problem or "")
         self._show_content(True)
 

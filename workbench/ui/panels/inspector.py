@@ -74,6 +74,7 @@ class InspectorPanel(QWidget):
         layout.addLayout(row)
         self._set_shown(False)
         bus.answer_selected.connect(self.show_answer)  # the chat also sends it when an answer ends
+        bus.run_selected.connect(self.show_run)
 
     def _set_shown(self, shown: bool) -> None:
         self.hint.setVisible(not shown)
@@ -82,7 +83,11 @@ class InspectorPanel(QWidget):
 
     def show_answer(self, message_id: int) -> None:
         message = self._store.conversation.get(message_id)
-        record = self._store.runs.get(message.run_id) if message and message.run_id else None
+        if message is not None and message.run_id is not None:
+            self.show_run(message.run_id)
+
+    def show_run(self, run_id: int) -> None:
+        record = self._store.runs.get(run_id)
         if record is None:
             return
         self.record = record

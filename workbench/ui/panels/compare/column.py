@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -97,6 +97,7 @@ class CompareColumn(QFrame):
     answer_shown = Signal(object)  # the shown answer changed (the diff follows it)
     copied = Signal(str)
     settings_changed = Signal()  # endpoint, model or parameters: labels elsewhere follow
+    answer_clicked = Signal(object)  # the heatmap and inspector follow the clicked answer
 
     def __init__(self, endpoints: list[Endpoint], spec: ColumnSpec, parent: QWidget | None = None):
         super().__init__(parent)
@@ -137,6 +138,7 @@ class CompareColumn(QFrame):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.body)
         self.scroll = scroll
+        self.body.viewport().installEventFilter(self)
         self.notice = QLabel(self, objectName="column_notice", wordWrap=True)
         self.notice.setStyleSheet("color: #9a6700;")
         self.error = QLabel(self, objectName="column_error", wordWrap=True)
@@ -191,7 +193,11 @@ class CompareColumn(QFrame):
         self.set_endpoints(endpoints, spec.endpoint_id)
         self.model.setCurrentText(spec.params.model)
         self.endpoint.currentIndexChanged.connect(lambda _i: self.endpoint_changed.emit(self))
-        self.endpoint.currentIndexChanged.connect(lambda _i: self._show_settings())
+        # Only the user's own changes are announced: a combo box also changes while it is being
+        # filled or destroyed, and the panel must not relabel columns that are going away.
+        self.endpoint.activated.connect(lambda _i: self.settings_changed.emit())
+        self.model.activated.connect(lambda _i: self.settings_changed.emit())
+        self.model.lineEdit().textEdited.connect(lambda _t: self.settings_changed.emit())
         self.model.currentTextChanged.connect(lambda _t: self._show_settings())
         self._show_settings()
         self._show_answer()
@@ -248,7 +254,6 @@ class CompareColumn(QFrame):
     def _show_settings(self) -> None:
         self.settings.setText(params_summary(self.params, self.system_prompt))
         self.settings.setToolTip(self.system_prompt or "")
-        self.settings_changed.emit()
 
     # --- answers -------------------------------------------------------------------------------
     def begin(self) -> None:
@@ -356,6 +361,11 @@ class CompareColumn(QFrame):
         else:
             self.stats.setText({"streaming": "answering…"}.get(answer.status, answer.status))
         self.send_button.setEnabled(bool(answer and answer.record and answer.content))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseButtonPress:
+            self.answer_clicked.emit(self)
+        return False
 
     def set_consistency(self, text: str) -> None:
         self.consistency.setText(text)

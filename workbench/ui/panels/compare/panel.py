@@ -8,7 +8,7 @@ chat as a branch. Every comparison is saved and can be reopened.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import openai
@@ -139,6 +139,8 @@ class ComparePanel(QWidget):
         QShortcut(QKeySequence("Ctrl+Enter"), self.prompt, self.run)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
         deps.bus.session_opened.connect(self._session_opened)
+        deps.bus.logprobs_wanted.connect(self._want_logprobs)
+        self._logprobs_wanted = False
         deps.bus.endpoints_changed.connect(self._endpoints_changed)
         for _ in range(MIN_COLUMNS):
             self.add_column()
@@ -157,9 +159,10 @@ class ComparePanel(QWidget):
         column.chat_settings_requested.connect(self.copy_chat_settings)
         column.parameters_requested.connect(self.edit_parameters)
         column.send_to_chat_requested.connect(self.send_to_chat)
-        column.answer_shown.connect(lambda _c: self._show_diff())
+        column.answer_shown.connect(self._answer_shown)
         column.copied.connect(self.status_message)
         column.settings_changed.connect(self._relabel)
+        column.answer_clicked.connect(self._select_answer)
         self.columns.append(column)
         self.columns_row.addWidget(column)
         self._columns_changed()
@@ -249,6 +252,29 @@ class ComparePanel(QWidget):
     def _session_opened(self, session_id: int) -> None:
         self.session_id = session_id
 
+    def _want_logprobs(self, wanted: bool) -> None:
+        self._logprobs_wanted = wanted
+
+    def _with_logprobs(self, spec: ColumnSpec) -> ColumnSpec:
+        """While the token heatmap is open, ask for what it shows, as the chat does."""
+        params = spec.params
+        if not self._logprobs_wanted or params.logprobs:
+            return spec
+        kind = str(self.deps.connector.endpoint(spec.endpoint_id).kind)
+        if not traits_for(params.model, kind, None).logprobs:
+            return spec
+        top = params.top_logprobs or 5
+        return replace(spec, params=replace(params, logprobs=True, top_logprobs=top))
+
+    def _answer_shown(self, column: CompareColumn) -> None:
+        self._show_diff()
+        self._select_answer(column)
+
+    def _select_answer(self, column: CompareColumn) -> None:
+        answer = column.shown_answer()
+        if answer is not None and answer.record is not None:
+            self.deps.bus.run_selected.emit(answer.record.run_id)
+
     # --- running -------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
@@ -258,7 +284,7 @@ class ComparePanel(QWidget):
         if self._task is not None:
             return
         prompt = self.prompt.toPlainText().strip()
-        specs = tuple(c.spec() for c in self.columns)
+        specs = tuple(self._with_logprobs(c.spec()) for c in self.columns)
         repeats = self.repeats.value()
         problem = problem_with(prompt, specs, repeats)
         if problem:
