@@ -40,11 +40,11 @@ def add_run(
 ) -> int:
     """A finished run, stored as the chat stores one, then moved to `when`."""
     request = {"model": model, "messages": [{"role": "user", "content": "a private question"}]}
-    run_id = store.runs.start(session_id, None, "OpenAI", model, request)  # type: ignore[arg-type]
+    run_id = store.runs.start(session_id, None, "OpenAI", model, request)
     record = RunRecord(
         run_id=run_id,
-        session_id=session_id,  # type: ignore[arg-type]
-        message_id=None,  # type: ignore[arg-type]
+        session_id=session_id,
+        message_id=None,
         endpoint="OpenAI",
         model=model,
         status="complete",
@@ -115,7 +115,7 @@ def test_free_and_unknown_runs_are_counted_but_never_priced(store: Store) -> Non
     add_run(store, utc(2026, 11, 25, 10), 0.0, model="smollm2", price_status="free")
     add_run(store, utc(2026, 11, 25, 11), None, model="my-finetune", price_status="unknown")
     # A run still streaming has no cost yet: it is left out altogether.
-    store.runs.start(None, None, "OpenAI", "gpt-4o", {})  # type: ignore[arg-type]
+    store.runs.start(None, None, "OpenAI", "gpt-4o", {})
 
     assert store.costs.today(now) == Total(usd=pytest.approx(0.02), runs=3, unknown=1, free=1)
 

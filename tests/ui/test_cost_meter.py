@@ -35,11 +35,11 @@ def meter(ctx: AppContext, qtbot) -> CostMeterPanel:
 
 def add_priced_run(ctx: AppContext, cost: float, model: str = "gpt-4o", days_ago: int = 0) -> int:
     """A finished run as the Compare panel stores one (no session), `days_ago` days back."""
-    run_id = ctx.store.runs.start(None, None, "OpenAI", model, {})  # type: ignore[arg-type]
+    run_id = ctx.store.runs.start(None, None, "OpenAI", model, {})
     record = RunRecord(
         run_id=run_id,
-        session_id=None,  # type: ignore[arg-type]
-        message_id=None,  # type: ignore[arg-type]
+        session_id=None,
+        message_id=None,
         endpoint="OpenAI",
         model=model,
         status="complete",
@@ -100,10 +100,10 @@ def test_no_runs_yet_shows_words_not_empty_axes(meter) -> None:
 
 def test_unknown_and_free_runs_are_named_not_priced(ctx, meter) -> None:
     add_priced_run(ctx, 0.25)
-    run_id = ctx.store.runs.start(None, None, "Mine", "my-finetune", {})  # type: ignore[arg-type]
+    run_id = ctx.store.runs.start(None, None, "Mine", "my-finetune", {})
     unknown = RunRecord(
         run_id, None, None, "Mine", "my-finetune", "complete", RunTimings(), Usage(10, 10)
-    )  # type: ignore[arg-type]
+    )
     ctx.store.runs.finish(unknown, {}, [])
     ctx.bus.run_finished.emit(unknown)
 
