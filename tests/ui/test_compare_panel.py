@@ -319,3 +319,10 @@ def test_a_comparison_that_would_pass_the_budget_asks_first(
     compare.run()
     qtbot.waitUntil(lambda: not compare.running, timeout=WAIT_MS)
     assert len(seen) == 2 and len(ctx.store.comparisons.recent()) == 1
+
+
+def test_the_diff_names_each_column_by_its_settings(compare, endpoints) -> None:
+    alpha, _beta = endpoints
+    _point(compare.columns[1], alpha, "gpt-4o-mini", temperature=1.2)
+    labels = [compare.insights.right.itemText(i) for i in range(compare.insights.right.count())]
+    assert labels[1] == "2: gpt-4o-mini · Alpha · temperature 1.2"

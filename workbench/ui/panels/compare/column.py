@@ -221,6 +221,7 @@ class CompareColumn(QFrame):
         self.endpoint.setCurrentIndex(index)
         self.model.setCurrentText(spec.params.model)
         self._show_settings()
+        self.settings_changed.emit()
 
     def set_endpoints(self, endpoints: list[Endpoint], current_id: str | None = None) -> None:
         wanted = current_id or self.endpoint.currentData()
@@ -247,6 +248,7 @@ class CompareColumn(QFrame):
         if params.model:
             self.model.setCurrentText(params.model)
         self._show_settings()
+        self.settings_changed.emit()
 
     def set_number(self, number: int) -> None:
         self.title.setText(f"Column {number}")
