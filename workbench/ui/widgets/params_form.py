@@ -41,6 +41,27 @@ def _integer(high: int) -> QSpinBox:
     return box
 
 
+def model_box(parent: QWidget) -> QComboBox:
+    """An editable list of the endpoint's models: a listed one, or any name typed in."""
+    box = QComboBox(parent)
+    box.setEditable(True)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(12)
+    box.setToolTip("Models the endpoint lists; you can also type a name")
+    return box
+
+
+def fill_model_box(box: QComboBox, models: list[str]) -> None:
+    """Offer `models`, keeping the chosen name (or taking the first), without change signals."""
+    current = box.currentText()
+    box.blockSignals(True)
+    box.clear()
+    box.addItems(models)
+    box.setCurrentText(current or (models[0] if models else ""))
+    box.lineEdit().setCursorPosition(0)  # show the name's start, not its end
+    box.blockSignals(False)
+
+
 class ParamsForm(QScrollArea):
     changed = Signal()
     model_changed = Signal(str)
@@ -60,13 +81,8 @@ class ParamsForm(QScrollArea):
         outer.addWidget(self.system_prompt)
         form = QFormLayout()
         outer.addLayout(form)
-        self.model = QComboBox(inner, objectName="model")
-        self.model.setEditable(True)
-        self.model.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.model.setMinimumContentsLength(12)
-        self.model.setToolTip("Models the endpoint lists; you can also type a name")
+        self.model = model_box(inner)
+        self.model.setObjectName("model")
         self.temperature = _double(0, 2, 0.1)
         self.top_p = _double(0, 1, 0.05)
         self.max_tokens = _integer(1_000_000)
@@ -186,12 +202,7 @@ class ParamsForm(QScrollArea):
 
     def set_models(self, models: list[str]) -> None:
         current = self.model.currentText()
-        self.model.blockSignals(True)
-        self.model.clear()
-        self.model.addItems(models)
-        self.model.setCurrentText(current or (models[0] if models else ""))
-        self.model.lineEdit().setCursorPosition(0)  # show the name's start, not its end
-        self.model.blockSignals(False)
+        fill_model_box(self.model, models)
         if self.model.currentText() != current:
             self.model_changed.emit(self.model.currentText())
 

@@ -34,7 +34,7 @@ from workbench.core.runs import (
 )
 from workbench.core.sessions import MessageStatus
 from workbench.ui.widgets.markdown_view import MarkdownView
-from workbench.ui.widgets.params_form import ParamsForm
+from workbench.ui.widgets.params_form import ParamsForm, fill_model_box, model_box
 
 MUTED = "color: palette(placeholder-text);"
 
@@ -116,13 +116,8 @@ class CompareColumn(QFrame):
         close.setToolTip("Remove this column")
         close.clicked.connect(lambda: self.remove_requested.emit(self))
         self.endpoint = QComboBox(self, objectName="column_endpoint")
-        self.model = QComboBox(self, objectName="column_model")
-        self.model.setEditable(True)
-        self.model.setMinimumContentsLength(10)
-        self.model.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.model.setToolTip("Models the endpoint lists; you can also type a name")
+        self.model = model_box(self)
+        self.model.setObjectName("column_model")
         self.settings = QLabel(self, objectName="column_settings", wordWrap=True)
         self.settings.setStyleSheet(MUTED)
         edit = QToolButton(self, text="Parameters…", objectName="column_parameters")
@@ -234,13 +229,7 @@ class CompareColumn(QFrame):
         self.endpoint.blockSignals(False)
 
     def set_models(self, models: list[str]) -> None:
-        current = self.model.currentText()
-        self.model.blockSignals(True)
-        self.model.clear()
-        self.model.addItems(models)
-        self.model.setCurrentText(current or (models[0] if models else ""))
-        self.model.lineEdit().setCursorPosition(0)
-        self.model.blockSignals(False)
+        fill_model_box(self.model, models)
         self._show_settings()
 
     def set_parameters(self, params: RunParams, system_prompt: str) -> None:
