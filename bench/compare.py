@@ -2,9 +2,9 @@
 
 A scripted server runs in its own process (bench.pipeline's ServerProcess), streaming 120 tokens
 5 ms apart (about 0.6 s an answer). For N = 1..6 columns, `services.comparison_run.ComparisonRun`
-(what the Compare panel runs: every answer through ChatRun into the store) sends one prompt to
-every column, on one asyncio loop. Baseline, measured in the same run: the same N answers one
-after another (what a panel that ran columns in turn would take). Prints the median of --rounds
+(what the Compare panel runs: every answer through the run pipeline into the store) sends one
+prompt to every column, on one asyncio loop. Baseline, measured in the same run: the same N answers
+one after another (what a panel that ran columns in turn would take). Prints the median of --rounds
 wall times, the ratio to one column (1.0 would be perfectly concurrent) and the speed-up over
 running them in turn.
 Run: .venv/bin/python -m bench.compare [--rounds 5] [--tokens 120] [--delay 0.005]
@@ -30,13 +30,15 @@ from workbench.services.connector import Connector
 from workbench.services.endpoints import EndpointRegistry
 from workbench.services.keys import KeyVault
 from workbench.services.local import LocalServer
+from workbench.services.run_service import RunService
 from workbench.services.store import Store
 
 
 async def _comparison(store: Store, connector: Connector, endpoint_id: str, columns: int) -> float:
     spec = ColumnSpec(endpoint_id, "Scripted", RunParams(model=MODEL))
     comparison = store.comparisons.create("Bench prompt", [spec] * columns, repeats=1)
-    run = ComparisonRun(store, connector, comparison, lambda *_a: None, lambda *_a: None)
+    runs = RunService(store, connector)
+    run = ComparisonRun(runs, comparison, lambda *_a: None, lambda *_a: None)
     started = time.perf_counter()
     await run.execute()
     return time.perf_counter() - started

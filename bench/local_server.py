@@ -20,7 +20,7 @@ from pathlib import Path
 
 import openai
 
-from workbench.local_server.models import default_chat_model
+from workbench.local_server.model_files import default_chat_model
 from workbench.services.local import LocalServer
 
 PROMPT = [{"role": "user", "content": "Write a long story about a dragon who learns to cook."}]

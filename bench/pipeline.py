@@ -7,7 +7,7 @@ markdown, `--delay` seconds before each one, so the stream is paced like a netwo
 - baseline: `openai.AsyncOpenAI().chat.completions.create(stream=True)`, iterating the chunks.
   TTFT is the time to the first content delta, total the time to the end of the iteration.
 - app: what the chat does on Send, minus the widgets: the user message and the assistant
-  message ("streaming") committed to a real Store, then `ChatRun(...).execute(...)` (the runner,
+  message ("streaming") committed to a real Store, then `Run(...).execute(...)` (the runner,
   checkpoints every 0.2 s, the final writes). TTFT is the time from the first store write to the
   first TextDelta reaching `on_event`, total the time to the end of `execute`.
 - the same two again on a qasync loop, the app side feeding every delta to a real MarkdownView
@@ -43,16 +43,21 @@ import openai
 
 from tests.support.scripted_server import cli_command
 from workbench.core.endpoints import Endpoint, EndpointKind
-from workbench.core.runs import ChatTurn, RunEvent, RunParams, RunRequest, TextDelta, request_body
+from workbench.core.runs import ChatTurn, RunEvent, RunKind, RunParams, RunRequest, TextDelta
 from workbench.core.sessions import MessageStatus, Role
-from workbench.services.chat_run import ChatRun, RunTarget
+from workbench.services.adapters.chat_completion import chat_body
 from workbench.services.clients import make_client
+from workbench.services.run_pipeline import Run, RunOrigin
 from workbench.services.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-bench-pipeline"
 MODEL = "gpt-4o"
 QUESTION = "Explain how to set up the project, with examples."
+ENDPOINT = Endpoint("bench", "bench", EndpointKind.CUSTOM, "http://127.0.0.1/v1", MODEL)
+REQUEST = RunRequest(
+    RunKind.CHAT_COMPLETION, "bench", RunParams(model=MODEL), (ChatTurn.of("user", QUESTION),)
+)
 TTFT_GOAL_MS = 5.0
 TOTAL_GOAL = 1.05
 
@@ -160,7 +165,8 @@ class AppSide:
         answer = conversation.add(
             self.session_id, Role.ASSISTANT, "", question, MessageStatus.STREAMING
         )
-        run = ChatRun(self.store, RunTarget(self.session_id, answer, "bench", body), on_event)
+        # The body is built from REQUEST by the run, as the app's own runs do.
+        run = Run(self.store, REQUEST, ENDPOINT, RunOrigin(self.session_id, answer), on_event)
         written = time.perf_counter()  # the run's row exists: the request can go
         record = await run.execute(self._client)
         if sink is not None:
@@ -343,7 +349,7 @@ def main() -> None:
     server_cpus, pinning = split_cpus(not args.no_pin)
 
     text = answer_text(args.tokens)
-    body = request_body(RunRequest("bench", RunParams(model=MODEL), (ChatTurn("user", QUESTION),)))
+    body = chat_body(REQUEST)
     rows: list[Row] = []
     with (
         ServerProcess(text, args.delay, server_cpus) as server,

@@ -62,6 +62,19 @@ say "Installing Workbench and its dependencies into .venv"
 CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" .venv/bin/python -m pip install --quiet -e ".[dev]"
 say "Installed: $(.venv/bin/workbench --version)"
 
+# The lowest openai pyproject.toml allows, in a folder of its own beside .venv's newest one, for
+# tests/services/test_retry_display_versions.py (it puts this folder first on PYTHONPATH).
+# openai 3 sends through httpx2, 1.x and 2.x through httpx, so httpx and its pieces that .venv
+# lacks go in the same folder, pinned to the versions that test was run with.
+openai_lowest=$(.venv/bin/python -c '
+import re, tomllib
+deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]
+print(next(m[1] for d in deps if (m := re.match(r"openai\s*>=\s*([\w.]+)", d))))')
+compat=".venv/compat/openai-$openai_lowest"
+say "Installing openai $openai_lowest into $compat for the compatibility test"
+.venv/bin/python -m pip install --quiet --no-deps --upgrade --target "$compat" \
+  "openai==$openai_lowest" httpx==0.28.1 httpcore==1.0.9 distro==1.9.0
+
 if ((run_after)); then
   if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
     exec .venv/bin/workbench

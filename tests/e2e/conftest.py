@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import subprocess
@@ -13,10 +12,6 @@ from dataclasses import dataclass
 
 import openai
 import pytest
-
-from workbench.app.context import AppContext
-from workbench.services.paths import DataPaths
-from workbench.services.store import Store
 
 READY_TIMEOUT_S = 120
 
@@ -76,14 +71,3 @@ def local_server() -> Iterator[RunningServer]:
     server = start_local_server()
     yield server
     stop_local_server(server)
-
-
-@pytest.fixture
-def ctx(data_paths: DataPaths, aloop: asyncio.AbstractEventLoop, qtbot) -> Iterator[AppContext]:
-    """The app's context on a fresh data dir; its built-in model is stopped afterwards."""
-    store = Store.open(data_paths.database)
-    context = AppContext.build(data_paths, store, aloop)
-    yield context
-    stopping = aloop.create_task(context.local.stop())
-    qtbot.waitUntil(stopping.done, timeout=20_000)
-    store.close()

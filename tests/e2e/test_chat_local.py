@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import Qt
 
+from tests.support.driving import type_and_send
 from workbench.app.context import AppContext
 from workbench.app.panels import build_chat
 from workbench.core.sessions import MessageStatus
@@ -26,24 +26,13 @@ def panel(ctx: AppContext, qtbot) -> ChatPanel:
     return chat
 
 
-def _ask(panel: ChatPanel, qtbot, text: str) -> None:
-    panel.composer.set_text(text)
-    qtbot.keyClick(panel.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not panel.streams.busy, timeout=WAIT_MS)
-
-
 def test_first_question_gets_a_real_streamed_answer(panel, ctx, qtbot) -> None:
     assert ctx.endpoints.active.is_local  # the default, with no key anywhere
     seen: list[str] = []
     panel.view.card_created.connect(
         lambda card: card.body.updated.connect(lambda: seen.append(card.body.toPlainText()))
     )
-    with qtbot.waitSignal(ctx.bus.run_finished, timeout=WAIT_MS) as finished:
-        panel.composer.set_text("Tell me a short story about a cat.")
-        qtbot.keyClick(
-            panel.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
-        )
-    record = finished.args[0]
+    record = type_and_send(qtbot, panel, "Tell me a short story about a cat.", timeout_ms=WAIT_MS)
     answer = ctx.store.conversation.get(record.message_id)
     assert answer.status is MessageStatus.COMPLETE and answer.content.strip()
     assert len({s for s in seen if s}) > 1, "the answer did not arrive in pieces"
@@ -65,7 +54,7 @@ def test_logprobs_and_json_schema_through_the_chat(panel, ctx, qtbot) -> None:
         "additionalProperties": False,
     }
     panel.params.json_schema.setPlainText(json.dumps(schema))
-    _ask(panel, qtbot, "Name a city in France as JSON.")
+    type_and_send(qtbot, panel, "Name a city in France as JSON.", timeout_ms=WAIT_MS)
     answer = ctx.store.conversation.get(panel.path[-1].id)
     assert set(json.loads(answer.content)) == {"city"}
     row = ctx.store.db.execute(

@@ -12,7 +12,9 @@ WAIT_MS = 240_000
 def test_two_real_settings_side_by_side_repeated(ctx: AppContext, qtbot) -> None:
     local = ctx.endpoints.active
     assert local.is_local
-    panel = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.connector, ctx.budget))
+    panel = ComparePanel(
+        CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.catalog, ctx.budget)
+    )
     qtbot.addWidget(panel)
     panel.resize(1200, 700)
     panel.show()

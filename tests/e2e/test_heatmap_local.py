@@ -6,8 +6,8 @@ import json
 import math
 
 import pytest
-from PySide6.QtCore import Qt
 
+from tests.support.driving import type_and_send
 from workbench.app.context import AppContext
 from workbench.app.panels import PANELS, build_chat
 from workbench.core.sessions import MessageStatus
@@ -31,15 +31,9 @@ def panels(ctx: AppContext, qtbot) -> tuple[ChatPanel, HeatmapPanel]:
     return chat, heatmap
 
 
-def _ask(chat: ChatPanel, qtbot, text: str) -> None:
-    chat.composer.set_text(text)
-    qtbot.keyClick(chat.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not chat.streams.busy, timeout=WAIT_MS)
-
-
 def test_heatmap_shows_the_logprobs_the_api_returned(ctx, panels, qtbot, aloop) -> None:
     chat, heatmap = panels
-    _ask(chat, qtbot, QUESTION)
+    type_and_send(qtbot, chat, QUESTION, timeout_ms=WAIT_MS)
     qtbot.waitUntil(lambda: bool(heatmap.infos), timeout=5000)
     answer = ctx.store.conversation.get(chat.path[-1].id)
     assert "".join(i.token for i in heatmap.infos) == answer.content
@@ -77,7 +71,7 @@ def test_json_answer_maps_confidence_onto_its_fields(ctx, panels, qtbot) -> None
     }
     chat.params.json_schema.setPlainText(json.dumps(schema))
     chat.params.max_tokens.setValue(60)
-    _ask(chat, qtbot, "Give a city and its country as JSON.")
+    type_and_send(qtbot, chat, "Give a city and its country as JSON.", timeout_ms=WAIT_MS)
     qtbot.waitUntil(lambda: heatmap.fields.topLevelItemCount() == 2, timeout=5000)
     paths = {heatmap.fields.topLevelItem(i).text(0) for i in range(2)}
     assert paths == {"$.city", "$.country"}
@@ -87,7 +81,7 @@ def test_json_answer_maps_confidence_onto_its_fields(ctx, panels, qtbot) -> None
 
 def test_fork_from_an_alternative_starts_the_branch_with_that_token(ctx, panels, qtbot) -> None:
     chat, heatmap = panels
-    _ask(chat, qtbot, QUESTION)
+    type_and_send(qtbot, chat, QUESTION, timeout_ms=WAIT_MS)
     qtbot.waitUntil(lambda: bool(heatmap.infos), timeout=5000)
     original = chat.path[-1].id
     index = 1

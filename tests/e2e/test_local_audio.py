@@ -18,10 +18,10 @@ import pytest
 
 from tests.e2e.conftest import RunningServer
 from tests.support.openapi import assert_valid
-from workbench.local_server.audio_formats import timestamp
-from workbench.local_server.models import DEFAULT_WHISPER_MODEL_ID
+from workbench.local_server.audio.formats import timestamp
+from workbench.local_server.model_files import DEFAULT_WHISPER_MODEL_ID
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = pytest.mark.timeout(300)
 
 SENTENCE = "The quick brown fox jumps over the lazy dog"
 SRT_TIME = r"\d{2}:\d{2}:\d{2},\d{3}"

@@ -11,8 +11,6 @@ import pytest
 
 from tests.e2e.conftest import RunningServer
 
-pytestmark = pytest.mark.e2e
-
 
 @pytest.mark.parametrize("key", ["wrong-token-0123456789", ""])
 def test_chat_without_the_token_is_a_401_in_openai_shape(

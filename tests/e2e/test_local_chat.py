@@ -14,8 +14,6 @@ import pytest
 from tests.e2e.conftest import RunningServer
 from tests.support.openapi import assert_valid
 
-pytestmark = pytest.mark.e2e
-
 MODEL = "smollm2-135m-instruct"
 HELLO = [{"role": "user", "content": "Say hello and introduce yourself."}]
 STORY = [{"role": "user", "content": "Write a long story about a dragon."}]

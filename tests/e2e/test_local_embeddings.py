@@ -10,9 +10,9 @@ import pytest
 
 from tests.e2e.conftest import RunningServer
 from tests.support.openapi import assert_valid
-from workbench.local_server.models import DEFAULT_CHAT_MODEL_ID
+from workbench.local_server.model_files import DEFAULT_CHAT_MODEL_ID
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = pytest.mark.timeout(300)
 
 MODEL = DEFAULT_CHAT_MODEL_ID
 CAT = "a cat sat on the mat"

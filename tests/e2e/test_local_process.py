@@ -17,7 +17,7 @@ from workbench.core.endpoints import local_endpoint
 from workbench.services.local import LocalServer, LocalState, default_command, probe
 from workbench.services.probe import probe_endpoint
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = pytest.mark.timeout(300)
 
 ROOT = Path(__file__).resolve().parents[2]
 

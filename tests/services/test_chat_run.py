@@ -3,48 +3,48 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import openai
 import pytest
 
+from tests.support.fixtures import SCRIPTED_KEY
 from tests.support.scripted_server import Drop, Fault, ScriptedServer, Stream
+from workbench.core.endpoints import Endpoint, EndpointKind
 from workbench.core.pricing import price_run
 from workbench.core.run_errors import ErrorKind
-from workbench.core.runs import ChatTurn, RetryScheduled, RunParams, RunRequest, request_body
+from workbench.core.runs import ChatTurn, RetryScheduled, RunKind, RunParams, RunRequest
 from workbench.core.sessions import MessageStatus, Role
-from workbench.services.chat_run import ChatRun, RunTarget
+from workbench.services.run_pipeline import Run, RunOrigin
 from workbench.services.store import Store
 
-KEY = "sk-test-run-key-000111222333"
+KEY = SCRIPTED_KEY  # what the shared `server` fixture wants
 
 
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    with ScriptedServer(api_key=KEY) as running:
-        yield running
+def _endpoint(kind: EndpointKind = EndpointKind.CUSTOM) -> Endpoint:
+    return Endpoint("scripted-id", "Scripted", kind, "http://127.0.0.1:9/v1")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "w.db")
-    yield opened
-    opened.close()
-
-
-def _start(store: Store, params: RunParams | None = None) -> tuple[int, int, dict]:
+def _start(store: Store, params: RunParams | None = None) -> tuple[int, int, RunRequest]:
     session = store.sessions.create("t")
     question = store.conversation.add(session, Role.USER, "Say hello", None)
     answer = store.conversation.add(session, Role.ASSISTANT, "", question, MessageStatus.STREAMING)
     request = RunRequest(
-        "scripted", params or RunParams(model="gpt-4o"), (ChatTurn("user", "Say hello"),)
+        RunKind.CHAT_COMPLETION,
+        "scripted-id",
+        params or RunParams(model="gpt-4o"),
+        (ChatTurn.of("user", "Say hello"),),
     )
-    return session, answer, request_body(request)
+    return session, answer, request
 
 
 def _run(
-    store: Store, server: ScriptedServer, body: dict, answer: int, session: int, retries: int = 0
+    store: Store,
+    server: ScriptedServer,
+    request: RunRequest,
+    answer: int,
+    session: int,
+    retries: int = 0,
 ):
     events = []
 
@@ -53,7 +53,7 @@ def _run(
             api_key=KEY, base_url=server.base_url, max_retries=retries, timeout=5
         )
 
-    run = ChatRun(store, RunTarget(session, answer, "Scripted", body), events.append)
+    run = Run(store, request, _endpoint(), RunOrigin(session, answer), events.append)
     record = asyncio.run(run.execute(client))
     return record, events
 
@@ -63,8 +63,8 @@ def test_streamed_answer_is_stored_with_its_run(store: Store, server: ScriptedSe
         "chat",
         Stream(text="Hello there, friend.", headers={"x-ratelimit-remaining-requests": "59"}),
     )
-    session, answer, body = _start(store)
-    record, _ = _run(store, server, body, answer, session)
+    session, answer, request = _start(store)
+    record, _ = _run(store, server, request, answer, session)
     message = store.conversation.get(answer)
     assert message.content == "Hello there, friend."
     assert message.status is MessageStatus.COMPLETE
@@ -80,7 +80,7 @@ def test_streamed_answer_is_stored_with_its_run(store: Store, server: ScriptedSe
 
 def test_slow_stream_is_checkpointed_while_it_arrives(store: Store, server: ScriptedServer) -> None:
     server.script("chat", Stream(text="one two three four five six", delay=0.05))
-    session, answer, body = _start(store)
+    session, answer, request = _start(store)
     seen: list[str] = []
 
     def watch(event) -> None:
@@ -89,7 +89,8 @@ def test_slow_stream_is_checkpointed_while_it_arrives(store: Store, server: Scri
     async def client() -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(api_key=KEY, base_url=server.base_url, max_retries=0)
 
-    run = ChatRun(store, RunTarget(session, answer, "S", body), watch, checkpoint_s=0.04)
+    origin = RunOrigin(session, answer)
+    run = Run(store, request, _endpoint(), origin, watch, checkpoint_s=0.04)
     asyncio.run(run.execute(client))
     partial = [s for s in seen if s and s != "one two three four five six"]
     assert partial, "nothing was checkpointed before the end"
@@ -98,8 +99,8 @@ def test_slow_stream_is_checkpointed_while_it_arrives(store: Store, server: Scri
 
 def test_mid_stream_drop_keeps_what_arrived(store: Store, server: ScriptedServer) -> None:
     server.script("chat", Stream(text="alpha beta gamma delta epsilon", drop_after=3))
-    session, answer, body = _start(store)
-    record, _ = _run(store, server, body, answer, session)
+    session, answer, request = _start(store)
+    record, _ = _run(store, server, request, answer, session)
     message = store.conversation.get(answer)
     assert message.status is MessageStatus.ERROR
     assert message.content and "alpha" in message.content
@@ -128,8 +129,8 @@ def test_mid_stream_drop_keeps_what_arrived(store: Store, server: ScriptedServer
 )
 def test_errors_are_told_in_plain_words(store, server, fault, kind, words) -> None:
     server.script("chat", fault)
-    session, answer, body = _start(store)
-    record, _ = _run(store, server, body, answer, session)
+    session, answer, request = _start(store)
+    record, _ = _run(store, server, request, answer, session)
     assert record.error.kind == kind
     assert words in record.error.title
     assert store.conversation.get(answer).status is MessageStatus.ERROR
@@ -138,16 +139,16 @@ def test_errors_are_told_in_plain_words(store, server, fault, kind, words) -> No
 
 def test_malformed_event_is_reported(store: Store, server: ScriptedServer) -> None:
     server.script("chat", Stream(text="a b c d e f", malformed_at=2))
-    session, answer, body = _start(store)
-    record, _ = _run(store, server, body, answer, session)
+    session, answer, request = _start(store)
+    record, _ = _run(store, server, request, answer, session)
     assert record.error.kind == ErrorKind.BROKEN_STREAM
     assert "malformed" in record.error.title
 
 
 def test_sdk_retries_are_reported_as_they_happen(store: Store, server: ScriptedServer) -> None:
     server.script("chat", Fault(429, retry_after=0.1), Fault(500), Stream(text="finally"))
-    session, answer, body = _start(store)
-    _, events = _run(store, server, body, answer, session, retries=2)
+    session, answer, request = _start(store)
+    _, events = _run(store, server, request, answer, session, retries=2)
     retries = [e for e in events if isinstance(e, RetryScheduled)]
     assert [(r.attempt, r.reason) for r in retries] == [(1, "status 429"), (2, "status 500")]
     assert retries[0].wait_s == pytest.approx(0.1, abs=0.05)
@@ -157,13 +158,13 @@ def test_sdk_retries_are_reported_as_they_happen(store: Store, server: ScriptedS
 
 def test_cancel_keeps_partial_answer_marked_stopped(store: Store, server: ScriptedServer) -> None:
     server.script("chat", Stream(text=" ".join(f"w{i}" for i in range(200)), delay=0.01))
-    session, answer, body = _start(store)
+    session, answer, request = _start(store)
 
     async def main() -> None:
         async def client() -> openai.AsyncOpenAI:
             return openai.AsyncOpenAI(api_key=KEY, base_url=server.base_url, max_retries=0)
 
-        run = ChatRun(store, RunTarget(session, answer, "S", body))
+        run = Run(store, request, _endpoint(), RunOrigin(session, answer))
         task = asyncio.create_task(run.execute(client))
         await asyncio.sleep(0.3)
         task.cancel()
@@ -201,13 +202,13 @@ def test_crash_leftovers_are_recovered_as_interrupted(tmp_path: Path) -> None:
 )
 def test_each_run_is_priced_by_genai_prices(store, server, model, kind, status) -> None:
     server.script("chat", Stream(text="Some priced words here."))
-    session, answer, body = _start(store, RunParams(model=model))
+    session, answer, request = _start(store, RunParams(model=model))
 
     async def client() -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(api_key=KEY, base_url=server.base_url, max_retries=0)
 
-    target = RunTarget(session, answer, "S", body, endpoint_kind=kind)
-    record = asyncio.run(ChatRun(store, target).execute(client))
+    run = Run(store, request, _endpoint(EndpointKind(kind)), RunOrigin(session, answer))
+    record = asyncio.run(run.execute(client))
     u = record.usage
     expected = price_run(model, kind, u.prompt_tokens, u.completion_tokens, u.cached_tokens)
     assert (record.cost_usd, record.price_status) == (expected.usd, status)

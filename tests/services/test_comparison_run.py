@@ -19,6 +19,7 @@ from workbench.services.connector import Connector
 from workbench.services.endpoints import EndpointRegistry
 from workbench.services.keys import KeyVault
 from workbench.services.local import LocalServer
+from workbench.services.run_service import RunService
 from workbench.services.store import Store
 
 KEY = "sk-compare-test-key-0123456789"
@@ -28,13 +29,6 @@ KEY = "sk-compare-test-key-0123456789"
 def servers() -> Iterator[tuple[ScriptedServer, ScriptedServer]]:
     with ScriptedServer(api_key=KEY) as a, ScriptedServer(api_key=KEY) as b:
         yield a, b
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "w.db")
-    yield opened
-    opened.close()
 
 
 def _connector(tmp_path: Path, *servers: ScriptedServer) -> tuple[Connector, list[str]]:
@@ -58,9 +52,10 @@ def _column(endpoint_id: str, name: str, model: str, **params) -> ColumnSpec:
 def _run(store: Store, connector: Connector, comparison) -> tuple[list, list]:
     events: list[tuple[int, int, RunEvent]] = []
     finished: list[tuple[int, int, object]] = []
+    announced: list[object] = []
+    runs = RunService(store, connector, announce=announced.append)
     run = ComparisonRun(
-        store,
-        connector,
+        runs,
         comparison,
         lambda c, r, _a, e: events.append((c, r, e)),
         lambda c, r, _a, record: finished.append((c, r, record)),
@@ -73,6 +68,8 @@ def _run(store: Store, connector: Connector, comparison) -> tuple[list, list]:
             await connector.close()
 
     asyncio.run(go())
+    # Every answer, however it ended, is announced once, as the chat's are.
+    assert [r for _c, _r, r in finished] == announced
     return events, finished
 
 
@@ -169,7 +166,7 @@ def test_comparisons_are_saved_listed_reopened_and_recovered(tmp_path: Path) -> 
     store = Store.open(path)
     session = store.sessions.create("chat")
     question = store.conversation.add(session, Role.USER, "Earlier question", None)
-    history = (ChatTurn("user", "Earlier question"), ChatTurn("assistant", "Earlier answer"))
+    history = (ChatTurn.of("user", "Earlier question"), ChatTurn.of("assistant", "Earlier answer"))
     spec = ColumnSpec("e1", "Local", RunParams(model="m", seed=7), system_prompt="Be brief.")
     first = store.comparisons.create(
         "Why is the sky blue?", [spec, spec], 2, history, session, question

@@ -6,26 +6,22 @@ from __future__ import annotations
 import csv
 import os
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from workbench.core.runs import RunRecord, RunTimings, Usage
+from workbench.core.endpoints import EndpointKind, new_endpoint
+from workbench.core.runs import RunKind, RunRecord, RunTimings, Usage
 from workbench.services.store import Store
 from workbench.services.store.costs import CSV_COLUMNS, Total
 
+OPENAI = new_endpoint(EndpointKind.OPENAI, "OpenAI")
+
+
 BERLIN = ZoneInfo("Europe/Berlin")
 DEFAULT_USAGE = Usage(1000, 200, 100, 0)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(tmp_path / "w.db")
-    yield opened
-    opened.close()
 
 
 def add_run(
@@ -40,7 +36,7 @@ def add_run(
 ) -> int:
     """A finished run, stored as the chat stores one, then moved to `when`."""
     request = {"model": model, "messages": [{"role": "user", "content": "a private question"}]}
-    run_id = store.runs.start(session_id, None, "OpenAI", model, request)
+    run_id = store.runs.start(session_id, None, OPENAI, RunKind.CHAT_COMPLETION, model, request)
     record = RunRecord(
         run_id=run_id,
         session_id=session_id,
@@ -115,7 +111,7 @@ def test_free_and_unknown_runs_are_counted_but_never_priced(store: Store) -> Non
     add_run(store, utc(2026, 11, 25, 10), 0.0, model="smollm2", price_status="free")
     add_run(store, utc(2026, 11, 25, 11), None, model="my-finetune", price_status="unknown")
     # A run still streaming has no cost yet: it is left out altogether.
-    store.runs.start(None, None, "OpenAI", "gpt-4o", {})
+    store.runs.start(None, None, OPENAI, RunKind.CHAT_COMPLETION, "gpt-4o", {})
 
     assert store.costs.today(now) == Total(usd=pytest.approx(0.02), runs=3, unknown=1, free=1)
 

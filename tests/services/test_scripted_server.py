@@ -23,6 +23,7 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionChunk
 
+from tests.support.fixtures import SCRIPTED_KEY
 from tests.support.openapi import assert_valid
 from tests.support.scripted_server import (
     Drop,
@@ -34,7 +35,7 @@ from tests.support.scripted_server import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-API_KEY = "sk-scripted-test-key-0123456789"
+API_KEY = SCRIPTED_KEY  # what the shared `server` fixture wants
 MESSAGES: list[dict[str, str]] = [{"role": "user", "content": "Say hello"}]
 STREAM_SCHEMA = "CreateChatCompletionStreamResponse"
 COMPLETION_SCHEMA = "CreateChatCompletionResponse"
@@ -47,12 +48,6 @@ THREE_CHOICES = "a491adda08c3d4fd"
 LOGPROBS = "83b060bae42eb41c"
 FINISH_LENGTH = "4cc50a6135d25457"
 PLAIN = "7e5ea4d12e7cc064"
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    with ScriptedServer(api_key=API_KEY) as running:
-        yield running
 
 
 def make_client(server: ScriptedServer, **kwargs: Any) -> openai.OpenAI:

@@ -64,8 +64,8 @@ def _recordings_dir() -> Path:
     override = os.environ.get("WORKBENCH_RECORDINGS_DIR")
     if override:
         return Path(override)
-    # tests/support/scripted_server.py -> parents[3] is the directory holding the repo and shared/.
-    return Path(__file__).resolve().parents[3] / "shared" / "openai-recordings" / "streams"
+    # A copy kept in the repository (with its licence), so a bare clone runs its tests.
+    return Path(__file__).resolve().parents[1] / "data" / "openai-recordings" / "streams"
 
 
 RECORDINGS_DIR: Path = _recordings_dir()

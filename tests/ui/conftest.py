@@ -1,35 +1,17 @@
+"""A chat on the scripted server (`ctx`, `server` and the rest: tests/support/fixtures.py)."""
+
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
+from tests.support.fixtures import SCRIPTED_KEY
 from tests.support.scripted_server import ScriptedServer
 from workbench.app.context import AppContext
 from workbench.app.panels import build_chat
 from workbench.core.endpoints import EndpointKind, new_endpoint
-from workbench.services.paths import DataPaths
-from workbench.services.store import Store
 from workbench.ui.panels.chat import ChatPanel
-
-
-@pytest.fixture
-def ctx(data_paths: DataPaths, aloop: asyncio.AbstractEventLoop) -> Iterator[AppContext]:
-    store = Store.open(data_paths.database)
-    context = AppContext.build(data_paths, store, aloop)
-    yield context
-    store.close()
-
-
-SCRIPTED_KEY = "sk-scripted-ui-test-key-0123456789"
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    """The scripted OpenAI-compatible server, for the chat's error and branch paths."""
-    with ScriptedServer(api_key=SCRIPTED_KEY) as running:
-        yield running
 
 
 @pytest.fixture

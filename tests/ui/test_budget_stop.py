@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from tests.support.driving import answer_question_box, press_send, start_sending, type_and_send
 from tests.support.scripted_server import ScriptedServer, Stream
 from workbench.core.sessions import Role
 from workbench.ui.budget_guard import DONT_SEND, SEND_ANYWAY
-from workbench.ui.panels.chat import ChatPanel
 
 WAIT_MS = 10_000
 
@@ -18,39 +17,14 @@ def chat_requests(server: ScriptedServer) -> int:
     return sum(1 for r in server.requests if r.path.endswith("/chat/completions"))
 
 
-def press_ctrl_enter(chat: ChatPanel, qtbot, text: str) -> None:
-    chat.composer.editor.setFocus()
-    chat.composer.set_text(text)
-    qtbot.keyClick(chat.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-
-
-def answer_question_box(choice: str, seen: list[QMessageBox]) -> None:
-    """Click `choice` in the modal box once it is up, as the user would."""
-    tries = [0]
-
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            tries[0] += 1
-            if tries[0] < 200:
-                QTimer.singleShot(20, answer)
-            return
-        seen.append(box)
-        assert box.defaultButton().text() == DONT_SEND  # Enter must not spend money
-        next(b for b in box.buttons() if b.text() == choice).click()
-
-    QTimer.singleShot(0, answer)
-
-
 def test_budget_stop_then_send_anyway(ctx, scripted_chat, server, qtbot) -> None:
     chat = scripted_chat()
     said: list[str] = []
     chat.status_message.connect(said.append)
     # An earlier run today, priced by genai-prices as gpt-4o.
     server.script("chat", Stream(text="Sencha is a steamed green tea."))
-    with qtbot.waitSignal(ctx.bus.run_finished, timeout=WAIT_MS) as finished:
-        press_ctrl_enter(chat, qtbot, "What is sencha?")
-    assert finished.args[0].price_status == "priced" and finished.args[0].cost_usd > 0
+    earlier = type_and_send(qtbot, chat, "What is sencha?")
+    assert earlier.price_status == "priced" and earlier.cost_usd > 0
     qtbot.waitUntil(lambda: not chat.streams.busy, timeout=WAIT_MS)
     # A cent a day: the next gpt-4o run (up to 1,000 answer tokens at $10/M) would pass it.
     ctx.budget.set_daily_budget(0.01)
@@ -59,8 +33,8 @@ def test_budget_stop_then_send_anyway(ctx, scripted_chat, server, qtbot) -> None
     runs_before = ctx.store.db.execute("SELECT count(*) FROM runs").fetchone()[0]
 
     seen: list[QMessageBox] = []
-    answer_question_box(DONT_SEND, seen)
-    press_ctrl_enter(chat, qtbot, "And what is gyokuro?")
+    answer_question_box(DONT_SEND, seen, expect_default=DONT_SEND)  # Enter must not spend money
+    start_sending(qtbot, chat, "And what is gyokuro?")
 
     assert len(seen) == 1
     assert "budget" in seen[0].text().lower()
@@ -74,9 +48,9 @@ def test_budget_stop_then_send_anyway(ctx, scripted_chat, server, qtbot) -> None
     assert said[-1].startswith("Not sent: today's budget of $0.01 would be passed")
 
     server.script("chat", Stream(text="Gyokuro is a shaded green tea."))
-    answer_question_box(SEND_ANYWAY, seen)
+    answer_question_box(SEND_ANYWAY, seen, expect_default=DONT_SEND)
     with qtbot.waitSignal(ctx.bus.run_finished, timeout=WAIT_MS):
-        qtbot.keyClick(chat.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        press_send(qtbot, chat)  # the draft that was not sent is still there
 
     assert len(seen) == 2
     assert chat_requests(server) == sent_before + 1
@@ -93,8 +67,7 @@ def test_no_budget_never_asks(ctx, scripted_chat, server, qtbot) -> None:
     chat = scripted_chat()
     assert ctx.budget.daily_budget is None
     server.script("chat", Stream(text="Yes."))
-    with qtbot.waitSignal(ctx.bus.run_finished, timeout=WAIT_MS):
-        press_ctrl_enter(chat, qtbot, "Any budget?")
+    type_and_send(qtbot, chat, "Any budget?")
     assert QApplication.activeModalWidget() is None
     assert chat_requests(server) == 1
 
@@ -109,8 +82,7 @@ def test_near_the_budget_sends_and_says_so(ctx, scripted_chat, server, qtbot) ->
     ctx.budget.set_daily_budget(0.02)
     chat.params.max_tokens.setValue(1700)
     server.script("chat", Stream(text="Fine."))
-    with qtbot.waitSignal(ctx.bus.run_finished, timeout=WAIT_MS):
-        press_ctrl_enter(chat, qtbot, "Near?")
+    type_and_send(qtbot, chat, "Near?")
     assert QApplication.activeModalWidget() is None
     assert chat_requests(server) == 1
     assert any(s.startswith("Near today's budget of $0.02") for s in said)

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-
+from tests.support.driving import type_and_send
 from tests.support.scripted_server import ScriptedServer, Stream
 from workbench.core.endpoints import EndpointKind
 from workbench.core.sessions import MessageStatus
-from workbench.ui.panels.chat import ChatPanel
 
 WAIT_MS = 10_000
-
-
-def _ask(panel: ChatPanel, qtbot, text: str) -> int:
-    panel.composer.set_text(text)
-    qtbot.keyClick(panel.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not panel.streams.busy, timeout=WAIT_MS)
-    return panel.path[-1].id
 
 
 def _chat_bodies(server: ScriptedServer) -> list[dict]:
@@ -28,7 +19,7 @@ def test_fork_makes_a_sibling_that_starts_with_the_chosen_prefix(
 ) -> None:
     panel = scripted_chat(EndpointKind.VLLM)
     server.script("chat", Stream(text="The sky is blue."), Stream(text=" grey today."))
-    answer = _ask(panel, qtbot, "Colour of the sky?")
+    answer = type_and_send(qtbot, panel, "Colour of the sky?").message_id
     ctx.bus.fork_requested.emit(answer, "The sky is")
     qtbot.waitUntil(lambda: not panel.streams.busy, timeout=WAIT_MS)
     fork = ctx.store.conversation.get(panel.path[-1].id)
@@ -46,7 +37,7 @@ def test_continue_is_greyed_out_where_the_endpoint_cannot_do_it(
 ) -> None:
     panel = scripted_chat(EndpointKind.OPENAI)
     server.script("chat", Stream(text="An answer."))
-    answer = _ask(panel, qtbot, "Hello")
+    answer = type_and_send(qtbot, panel, "Hello").message_id
     button = panel.view.cards[answer].continue_button
     assert not button.isEnabled()
     assert "cannot continue" in button.toolTip()
@@ -57,10 +48,10 @@ def test_logprobs_are_asked_for_only_while_a_panel_wants_them(
 ) -> None:
     panel = scripted_chat()
     server.script("chat", Stream(text="one"), Stream(text="two"), Stream(text="three"))
-    _ask(panel, qtbot, "first")
+    type_and_send(qtbot, panel, "first")
     ctx.bus.logprobs_wanted.emit(True)
-    _ask(panel, qtbot, "second")
+    type_and_send(qtbot, panel, "second")
     ctx.bus.logprobs_wanted.emit(False)
-    _ask(panel, qtbot, "third")
+    type_and_send(qtbot, panel, "third")
     asked = [(b.get("logprobs"), b.get("top_logprobs")) for b in _chat_bodies(server)]
     assert asked == [(None, None), (True, 5), (None, None)]

@@ -9,11 +9,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
 
+from tests.support.driving import start_sending, type_and_send
+from tests.support.fixtures import SCRIPTED_KEY
 from tests.support.scripted_server import Fault, ScriptedServer, Stream
-from tests.ui.conftest import SCRIPTED_KEY
 from workbench.app.panels import build_chat
 from workbench.core.sessions import MessageStatus, Role
-from workbench.services.chat_run import CHECKPOINT_SECONDS
+from workbench.services.run_pipeline import CHECKPOINT_SECONDS
 from workbench.ui.panels.chat import ChatPanel
 from workbench.ui.panels.chat.message_card import MessageCard
 
@@ -34,12 +35,6 @@ def _last_card(panel: ChatPanel) -> MessageCard:
     return panel.view.cards[panel.path[-1].id]
 
 
-def _send(panel: ChatPanel, qtbot, text: str) -> None:
-    panel.composer.editor.setFocus()
-    panel.composer.set_text(text)
-    qtbot.keyClick(panel.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-
-
 def _last_chat_body(server: ScriptedServer) -> dict:
     # The panel also lists the endpoint's models after a run: skip those requests.
     return [r for r in server.requests if r.path.endswith("/chat/completions")][-1].body
@@ -52,7 +47,7 @@ def _wait_done(panel: ChatPanel, qtbot) -> MessageCard:
 
 def test_ctrl_enter_sends_and_the_answer_streams_in(panel, ctx, server, qtbot) -> None:
     server.script("chat", Stream(text="Green tea steeps for **two** minutes.", delay=0.03))
-    _send(panel, qtbot, "How long does green tea steep?")
+    start_sending(qtbot, panel, "How long does green tea steep?")
     # The question is stored before the answer arrives.
     qtbot.waitUntil(lambda: panel.streams.busy, timeout=WAIT_MS)
     stored = ctx.store.conversation.visible(panel.session_id)
@@ -74,9 +69,7 @@ def test_ctrl_enter_sends_and_the_answer_streams_in(panel, ctx, server, qtbot) -
 
 def test_run_is_announced_with_its_numbers(panel, ctx, server, qtbot) -> None:
     server.script("chat", Stream(text="ok then", headers={"x-ratelimit-remaining-tokens": "999"}))
-    with qtbot.waitSignal(ctx.bus.run_finished, timeout=WAIT_MS) as finished:
-        _send(panel, qtbot, "hi")
-    record = finished.args[0]
+    record = type_and_send(qtbot, panel, "hi")
     assert record.model == "gpt-4o" and record.endpoint == "Scripted"
     assert record.usage.prompt_tokens > 0 and record.usage.completion_tokens > 0
     assert record.timings.first_token_s is not None and record.timings.total_s is not None
@@ -89,7 +82,7 @@ def test_run_is_announced_with_its_numbers(panel, ctx, server, qtbot) -> None:
 def test_escape_stops_and_keeps_the_partial_answer(panel, ctx, server, qtbot) -> None:
     words = " ".join(f"word{i}" for i in range(300))
     server.script("chat", Stream(text=words, delay=0.02))
-    _send(panel, qtbot, "Count slowly")
+    start_sending(qtbot, panel, "Count slowly")
     qtbot.waitUntil(lambda: "word3" in _last_card(panel).body.toPlainText(), timeout=WAIT_MS)
     qtbot.keyClick(panel.composer.editor, Qt.Key.Key_Escape)
     card = _wait_done(panel, qtbot)
@@ -103,7 +96,7 @@ def test_escape_stops_and_keeps_the_partial_answer(panel, ctx, server, qtbot) ->
 
 def test_continue_carries_on_from_a_stopped_answer(panel, ctx, server, qtbot) -> None:
     server.script("chat", Stream(text=" ".join(f"w{i}" for i in range(300)), delay=0.02))
-    _send(panel, qtbot, "Go")
+    start_sending(qtbot, panel, "Go")
     qtbot.waitUntil(lambda: "w5" in _last_card(panel).body.toPlainText(), timeout=WAIT_MS)
     panel.stop()
     card = _wait_done(panel, qtbot)
@@ -120,8 +113,8 @@ def test_continue_carries_on_from_a_stopped_answer(panel, ctx, server, qtbot) ->
 
 def test_regenerate_makes_a_sibling_and_arrows_move_between_them(panel, server, qtbot) -> None:
     server.script("chat", Stream(text="First answer."), Stream(text="Second answer."))
-    _send(panel, qtbot, "Tell me something")
-    first = _wait_done(panel, qtbot)
+    type_and_send(qtbot, panel, "Tell me something")
+    first = _last_card(panel)
     first.regenerate_button.click()
     second = _wait_done(panel, qtbot)
     assert second.body.toPlainText().strip() == "Second answer."
@@ -137,8 +130,7 @@ def test_regenerate_makes_a_sibling_and_arrows_move_between_them(panel, server, 
 
 def test_editing_a_message_branches_the_conversation(panel, ctx, server, qtbot) -> None:
     server.script("chat", Stream(text="About cats."), Stream(text="About dogs."))
-    _send(panel, qtbot, "Tell me about cats")
-    _wait_done(panel, qtbot)
+    type_and_send(qtbot, panel, "Tell me about cats")
     qtbot.keyClick(panel.composer.editor, Qt.Key.Key_Up)  # Up edits the last message
     assert panel.composer.text() == "Tell me about cats"
     assert panel.composer.banner.isVisible()
@@ -155,8 +147,8 @@ def test_editing_a_message_branches_the_conversation(panel, ctx, server, qtbot) 
 
 def test_errors_show_inline_in_plain_words_with_retry(panel, ctx, server, qtbot) -> None:
     server.script("chat", Fault(404, code="model_not_found"), Stream(text="Recovered."))
-    _send(panel, qtbot, "Hello?")
-    card = _wait_done(panel, qtbot)
+    type_and_send(qtbot, panel, "Hello?")
+    card = _last_card(panel)
     assert card.status is MessageStatus.ERROR
     assert card.error_box.isVisible()
     assert "Model not found" in card.error_label.text()
@@ -170,7 +162,7 @@ def test_errors_show_inline_in_plain_words_with_retry(panel, ctx, server, qtbot)
 def test_sdk_retries_are_shown_while_they_wait(panel, ctx, server, qtbot) -> None:
     ctx.connector.max_retries = 1
     server.script("chat", Fault(429, retry_after=1.0), Stream(text="Made it."))
-    _send(panel, qtbot, "Hello?")
+    start_sending(qtbot, panel, "Hello?")
     qtbot.waitUntil(lambda: _last_card(panel).notice.isVisible(), timeout=WAIT_MS)
     assert "retries in 1.0 s" in _last_card(panel).notice.text()
     assert "429" in _last_card(panel).notice.text()
@@ -182,16 +174,16 @@ def test_sdk_retries_are_shown_while_they_wait(panel, ctx, server, qtbot) -> Non
 def test_dead_endpoint_is_said_plainly(panel, ctx, qtbot) -> None:
     endpoint = ctx.endpoints.active.with_changes(base_url="http://127.0.0.1:9/v1")
     ctx.endpoints.upsert(endpoint)
-    _send(panel, qtbot, "Anyone there?")
-    card = _wait_done(panel, qtbot)
+    type_and_send(qtbot, panel, "Anyone there?")
+    card = _last_card(panel)
     assert "Could not reach the endpoint" in card.error_label.text()
     assert ctx.store.conversation.visible(panel.session_id)[0].content == "Anyone there?"
 
 
 def test_delete_hides_an_answer_and_undo_brings_it_back(panel, ctx, server, qtbot) -> None:
     server.script("chat", Stream(text="Doomed answer."))
-    _send(panel, qtbot, "Question")
-    card = _wait_done(panel, qtbot)
+    type_and_send(qtbot, panel, "Question")
+    card = _last_card(panel)
     card.findChild(QToolButton, "action.delete").click()
     assert [m.role for m in panel.path] == [Role.USER]
     ctx.undo.undo()
@@ -231,7 +223,7 @@ def test_crash_leftover_shows_as_interrupted_with_continue(ctx, server, qtbot) -
 
 def test_closing_mid_stream_keeps_the_answer_without_asking(panel, ctx, server, qtbot) -> None:
     server.script("chat", Stream(text=" ".join(f"t{i}" for i in range(400)), delay=0.02))
-    _send(panel, qtbot, "Long one")
+    start_sending(qtbot, panel, "Long one")
     qtbot.waitUntil(lambda: "t3" in _last_card(panel).body.toPlainText(), timeout=WAIT_MS)
     qtbot.wait(int(CHECKPOINT_SECONDS * 1000) + 100)
     answer_id = panel.path[-1].id
@@ -244,8 +236,7 @@ def test_closing_mid_stream_keeps_the_answer_without_asking(panel, ctx, server, 
 def test_export_as_markdown_and_json(panel, ctx, server, qtbot, tmp_path: Path) -> None:
     server.script("chat", Stream(text="Answer with `code`."))
     panel.params.system_prompt.setPlainText("Be brief.")
-    _send(panel, qtbot, "Question one")
-    _wait_done(panel, qtbot)
+    type_and_send(qtbot, panel, "Question one")
     panel.export_to(tmp_path / "s.md")
     panel.export_to(tmp_path / "s.json")
     markdown = (tmp_path / "s.md").read_text()
@@ -271,7 +262,7 @@ def test_invalid_schema_is_refused_before_sending(panel, ctx, server, qtbot) -> 
     panel.params.response_format.setCurrentText("json_schema")
     panel.params.json_schema.setPlainText("{not json")
     with qtbot.waitSignal(panel.status_message) as said:
-        _send(panel, qtbot, "Structured please")
+        start_sending(qtbot, panel, "Structured please")
     assert "not valid JSON" in said.args[0]
     assert panel.composer.text() == "Structured please"  # nothing lost
     assert server.requests == []

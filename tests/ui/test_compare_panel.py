@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QTextEdit
 
+from tests.support.driving import answer_question_box
+from tests.support.fixtures import SCRIPTED_KEY
 from tests.support.scripted_server import Fault, ScriptedServer, Stream
-from tests.ui.conftest import SCRIPTED_KEY
-from tests.ui.test_budget_stop import answer_question_box
 from workbench.app.context import AppContext
 from workbench.app.panels import build_chat
 from workbench.core.endpoints import EndpointKind, new_endpoint
@@ -46,7 +46,7 @@ def endpoints(ctx: AppContext, server: ScriptedServer, second_server: ScriptedSe
 
 @pytest.fixture
 def compare(ctx: AppContext, endpoints: list[str], qtbot) -> ComparePanel:
-    panel = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.connector))
+    panel = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.catalog))
     qtbot.addWidget(panel)
     panel.resize(1300, 800)
     panel.show()
@@ -205,7 +205,7 @@ def test_a_comparison_is_saved_and_reopens_with_its_answers(compare, ctx, endpoi
     _run(compare, qtbot, "Saved prompt")
     saved_id = compare.comparison.id
 
-    reopened = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.connector))
+    reopened = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.catalog))
     qtbot.addWidget(reopened)
     reopened.show()
     index = reopened.saved.findData(saved_id)
@@ -294,7 +294,9 @@ def test_a_clicked_column_answer_shows_in_the_heatmap_and_inspector(
 def test_a_comparison_that_would_pass_the_budget_asks_first(
     compare, ctx, endpoints, server, second_server, qtbot
 ):
-    compare = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.connector, ctx.budget))
+    compare = ComparePanel(
+        CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.catalog, ctx.budget)
+    )
     qtbot.addWidget(compare)
     compare.show()
     alpha, beta = endpoints
@@ -307,7 +309,7 @@ def test_a_comparison_that_would_pass_the_budget_asks_first(
     said: list[str] = []
     compare.status_message.connect(said.append)
     seen: list[QMessageBox] = []
-    answer_question_box(DONT_SEND, seen)
+    answer_question_box(DONT_SEND, seen, expect_default=DONT_SEND)
     compare.run()
     assert seen and not compare.running
     assert said[-1] == "Not sent: it would pass today's budget."
@@ -315,7 +317,7 @@ def test_a_comparison_that_would_pass_the_budget_asks_first(
     assert ctx.store.comparisons.recent() == []  # nothing stored either
     server.script("chat", *[Stream(text="ok")] * 3)
     second_server.script("chat", *[Stream(text="ok")] * 3)
-    answer_question_box(SEND_ANYWAY, seen)
+    answer_question_box(SEND_ANYWAY, seen, expect_default=DONT_SEND)
     compare.run()
     qtbot.waitUntil(lambda: not compare.running, timeout=WAIT_MS)
     assert len(seen) == 2 and len(ctx.store.comparisons.recent()) == 1

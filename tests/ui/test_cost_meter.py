@@ -9,19 +9,20 @@ from pathlib import Path
 import pytest
 from genai_prices import Usage as PriceUsage
 from genai_prices import calc_price
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from tests.support.driving import type_and_send
 from tests.support.scripted_server import Stream
 from workbench.app.context import AppContext
+from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.core.pricing import dollars
-from workbench.core.runs import RunRecord, RunTimings, Usage
+from workbench.core.runs import RunKind, RunRecord, RunTimings, Usage
 from workbench.services.store.costs import CSV_COLUMNS
 from workbench.ui.budget_guard import BUDGET_SETTING
 from workbench.ui.panels.cost_meter import AMBER, NO_RUNS, RED, CostMeterPanel
 
-WAIT_MS = 10_000
+OPENAI = new_endpoint(EndpointKind.OPENAI, "OpenAI")
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def meter(ctx: AppContext, qtbot) -> CostMeterPanel:
 
 def add_priced_run(ctx: AppContext, cost: float, model: str = "gpt-4o", days_ago: int = 0) -> int:
     """A finished run as the Compare panel stores one (no session), `days_ago` days back."""
-    run_id = ctx.store.runs.start(None, None, "OpenAI", model, {})
+    run_id = ctx.store.runs.start(None, None, OPENAI, RunKind.CHAT_COMPLETION, model, {})
     record = RunRecord(
         run_id=run_id,
         session_id=None,
@@ -65,11 +66,7 @@ def test_a_real_run_shows_what_genai_prices_says_it_cost(
 ) -> None:
     chat = scripted_chat()
     server.script("chat", Stream(text="Oolong is partly oxidised tea, between green and black."))
-    with qtbot.waitSignal(ctx.bus.run_finished, timeout=WAIT_MS) as finished:
-        chat.composer.set_text("What is oolong?")
-        chat.composer.editor.setFocus()
-        qtbot.keyClick(chat.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    usage = finished.args[0].usage
+    usage = type_and_send(qtbot, chat, "What is oolong?").usage
     assert usage.prompt_tokens > 0 and usage.completion_tokens > 0
     expected = calc_price(
         PriceUsage(
@@ -100,7 +97,14 @@ def test_no_runs_yet_shows_words_not_empty_axes(meter) -> None:
 
 def test_unknown_and_free_runs_are_named_not_priced(ctx, meter) -> None:
     add_priced_run(ctx, 0.25)
-    run_id = ctx.store.runs.start(None, None, "Mine", "my-finetune", {})
+    run_id = ctx.store.runs.start(
+        None,
+        None,
+        new_endpoint(EndpointKind.CUSTOM, "Mine"),
+        RunKind.CHAT_COMPLETION,
+        "my-finetune",
+        {},
+    )
     unknown = RunRecord(
         run_id, None, None, "Mine", "my-finetune", "complete", RunTimings(), Usage(10, 10)
     )

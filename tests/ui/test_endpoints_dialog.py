@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.fixtures import open_window
 from tests.support.scripted_server import ScriptedServer
 from workbench.app.context import AppContext
-from workbench.app.main_window import MainWindow
 from workbench.core.endpoints import EndpointKind
 from workbench.services.endpoints import EndpointRegistry
 from workbench.ui.dialogs.endpoints import EndpointsDialog
@@ -23,9 +23,7 @@ def server() -> Iterator[ScriptedServer]:
 
 
 def _dialog(ctx: AppContext, qtbot) -> EndpointsDialog:
-    window = MainWindow(ctx)
-    qtbot.addWidget(window)
-    return window.open_endpoints()
+    return open_window(ctx, qtbot).open_endpoints()
 
 
 def _add_custom(dialog: EndpointsDialog, url: str, key: str = "") -> None:

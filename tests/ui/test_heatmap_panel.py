@@ -8,6 +8,8 @@ import math
 import pytest
 
 from workbench.app.context import AppContext
+from workbench.core.endpoints import local_endpoint
+from workbench.core.runs import RunKind
 from workbench.core.sessions import MessageStatus, Role
 from workbench.ui.panels.heatmap import NO_LOGPROBS, HeatmapPanel
 
@@ -35,7 +37,7 @@ def _store_answer(ctx: AppContext, items: list[dict] | None) -> int:
     question = store.conversation.add(session, Role.USER, "city?", None)
     answer = store.conversation.add(session, Role.ASSISTANT, "", question, MessageStatus.STREAMING)
     body = {"model": "m", "logprobs": items is not None}
-    run = store.runs.start(session, answer, "Local", "m", body)
+    run = store.runs.start(session, answer, local_endpoint(), RunKind.CHAT_COMPLETION, "m", body)
     store.db.execute(
         "UPDATE runs SET logprobs_json = ? WHERE id = ?",
         [json.dumps(items) if items else None, run],
@@ -130,3 +132,11 @@ def test_fork_is_refused_with_the_reason_where_it_cannot_work(ctx, make_panel, q
     ):
         panel.view.popup.alternative_chosen.emit(4, "Lyon")
     assert said.args == [reason]
+
+
+def test_a_panel_opened_after_the_answer_was_selected_shows_it(ctx, make_panel) -> None:
+    ctx.bus.answer_selected.emit(_store_answer(ctx, _items()))
+    panel = make_panel()  # as its dock is built when first shown
+    panel.show()
+    assert [i.token for i in panel.infos] == ANSWER
+    assert panel.summary.isVisible() and "perplexity" in panel.summary.text()

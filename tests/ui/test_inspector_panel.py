@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import re
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from tests.support.driving import type_and_send
+from tests.support.fixtures import SCRIPTED_KEY
 from tests.support.scripted_server import Fault, Stream
-from tests.ui.conftest import SCRIPTED_KEY
 from workbench.app.panels import PANELS
-
-WAIT_MS = 10_000
 
 
 def _inspector(ctx, qtbot):
@@ -20,12 +18,6 @@ def _inspector(ctx, qtbot):
     qtbot.addWidget(panel)
     panel.show()
     return panel
-
-
-def _ask(chat, qtbot, text: str) -> None:
-    chat.composer.set_text(text)
-    qtbot.keyClick(chat.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not chat.streams.busy, timeout=WAIT_MS)
 
 
 def _all_text(panel) -> str:
@@ -44,7 +36,7 @@ def test_a_finished_run_is_shown_with_headers_retries_and_code(
         Fault(429, retry_after=0.2),
         Stream(text="Inspected.", headers={"x-ratelimit-remaining-requests": "41"}),
     )
-    _ask(chat, qtbot, "Inspect me")
+    type_and_send(qtbot, chat, "Inspect me")
     overview = inspector.overview.toPlainText()
     assert "Scripted · gpt-4o" in overview
     assert "x-ratelimit-remaining-requests" in overview and "41" in overview
@@ -64,8 +56,20 @@ def test_a_failed_run_shows_the_error_body(ctx, server, scripted_chat, qtbot) ->
     chat = scripted_chat()
     inspector = _inspector(ctx, qtbot)
     server.script("chat", Fault(404, code="model_not_found"))
-    _ask(chat, qtbot, "Which model?")
+    type_and_send(qtbot, chat, "Which model?")
     ctx.bus.answer_selected.emit(chat.path[-1].id)
     overview = inspector.overview.toPlainText()
     assert "Error" in overview and "model_not_found" in overview
     assert re.search(r"Retries\s+none", overview)
+
+
+def test_an_inspector_opened_after_the_answer_shows_that_answer(
+    ctx, server, scripted_chat, qtbot
+) -> None:
+    chat = scripted_chat()
+    server.script("chat", Stream(text="Answered before the inspector was open."))
+    type_and_send(qtbot, chat, "Asked earlier")
+    inspector = _inspector(ctx, qtbot)  # as its dock is built when first shown
+    sent = json.loads(inspector.request.toPlainText())
+    assert sent["messages"] == [{"role": "user", "content": "Asked earlier"}]
+    assert inspector.tabs.isVisible() and "Scripted · gpt-4o" in inspector.overview.toPlainText()

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtWidgets import QWidget
 
 from tests.support import fake_local_server
+from tests.support.fixtures import open_window
 from workbench.app.context import AppContext
 from workbench.app.main_window import MainWindow
 from workbench.core.endpoints import EndpointKind, new_endpoint
@@ -25,12 +26,6 @@ def local(ctx: AppContext, qtbot) -> Iterator[LocalServer]:
     qtbot.waitUntil(stopping.done, timeout=10_000)
 
 
-def _window(ctx: AppContext, qtbot) -> MainWindow:
-    window = MainWindow(ctx)
-    qtbot.addWidget(window)
-    return window
-
-
 def _indicator_text(window: MainWindow) -> str:
     indicator = window.findChild(QWidget, "status.work")
     assert indicator is not None
@@ -41,7 +36,7 @@ def test_test_connection_on_local_starts_the_model_and_lists_its_models(
     ctx: AppContext, local: LocalServer, qtbot, monkeypatch
 ) -> None:
     monkeypatch.setenv("FAKE_LOCAL_DELAY", "0.6")
-    window = _window(ctx, qtbot)
+    window = open_window(ctx, qtbot)
     dialog = window.open_endpoints()
     assert dialog.list.currentItem().text().startswith("Local")
     with qtbot.waitSignal(dialog.probe_finished, timeout=15_000) as done:
@@ -62,7 +57,7 @@ def test_test_connection_on_local_starts_the_model_and_lists_its_models(
 def test_a_crash_is_shown_and_the_model_comes_back(
     ctx: AppContext, local: LocalServer, qtbot
 ) -> None:
-    window = _window(ctx, qtbot)
+    window = open_window(ctx, qtbot)
     assert window.local_model.start_if_active()
     qtbot.waitUntil(lambda: local.state is LocalState.READY, timeout=10_000)
     os.kill(local.pid or 0, signal.SIGKILL)
@@ -81,7 +76,7 @@ def test_a_model_that_fails_to_load_is_explained_in_the_dialog(
     ctx: AppContext, local: LocalServer, qtbot, monkeypatch
 ) -> None:
     monkeypatch.setenv("FAKE_LOCAL_FAIL", "3")
-    window = _window(ctx, qtbot)
+    window = open_window(ctx, qtbot)
     dialog = window.open_endpoints()
     with qtbot.waitSignal(dialog.probe_finished, timeout=15_000):
         dialog.test_button.click()
@@ -97,7 +92,7 @@ def test_background_start_only_when_local_is_the_active_endpoint(
     remote = new_endpoint(EndpointKind.OPENAI)
     ctx.endpoints.upsert(remote)
     ctx.endpoints.set_active(remote.id)
-    window = _window(ctx, qtbot)
+    window = open_window(ctx, qtbot)
     assert not window.local_model.start_if_active()
     assert local.state is LocalState.STOPPED and local.pid is None
 

@@ -7,6 +7,7 @@ import asyncio
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from tests.support.fixtures import open_window
 from workbench.app.context import AppContext
 from workbench.app.main_window import MainWindow
 from workbench.ui.theme import Appearance, set_appearance
@@ -35,9 +36,7 @@ def test_appearance_choice_changes_the_palette_and_is_remembered(ctx: AppContext
 def test_background_work_is_shown_while_it_runs_and_failures_are_said(
     ctx: AppContext, qtbot
 ) -> None:
-    window = MainWindow(ctx)
-    qtbot.addWidget(window)
-    window.show()
+    window = open_window(ctx, qtbot)
     indicator = window.findChild(WorkIndicator, "status.work")
     assert not indicator.isVisible()
     release = asyncio.Event()

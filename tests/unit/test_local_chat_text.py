@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.local_server.chat_text import Piece, TextAssembler, piece_text
+from workbench.local_server.chat.text import Piece, TextAssembler, piece_text
 from workbench.local_server.engine import Step
 
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from workbench.local_server.chat_request import parse
+from workbench.local_server.chat.request import parse
+from workbench.local_server.chat.tools import ToolCallParser, call_grammar, parse_tools
 from workbench.local_server.errors import ApiError
-from workbench.local_server.tools import ToolCallParser, call_grammar, parse_tools
 
 TOOL = {
     "type": "function",

@@ -7,13 +7,15 @@ import json
 import shlex
 
 from workbench.core.request_code import curl_code, python_code, wire_body
-from workbench.core.runs import ChatTurn, RunParams, RunRequest, request_body
+from workbench.core.runs import ChatTurn, RunKind, RunParams, RunRequest
+from workbench.services.adapters.chat_completion import chat_body
 
-BODY = request_body(
+BODY = chat_body(
     RunRequest(
+        RunKind.CHAT_COMPLETION,
         "e",
         RunParams(model="gpt-4o", temperature=0.2, stop=("END",), logprobs=True, top_logprobs=3),
-        (ChatTurn("system", "Be brief."), ChatTurn("user", 'Say "hi" and it\'s done')),
+        (ChatTurn.of("system", "Be brief."), ChatTurn.of("user", 'Say "hi" and it\'s done')),
     )
 )
 

@@ -9,11 +9,14 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QUndoStack
 
+from workbench.services.chat_service import ChatService
 from workbench.services.connector import Connector
 from workbench.services.endpoints import EndpointRegistry
 from workbench.services.keys import KeyVault
 from workbench.services.local import LocalServer
+from workbench.services.model_catalog import ModelCatalog
 from workbench.services.paths import DataPaths
+from workbench.services.run_service import RunService
 from workbench.services.store import Store
 from workbench.services.tokens import TokenCounter
 from workbench.ui.budget_guard import BudgetGuard
@@ -37,6 +40,9 @@ class AppContext:
     connector: Connector
     tokens: TokenCounter
     budget: BudgetGuard
+    catalog: ModelCatalog
+    runs: RunService  # every run goes through it; it announces each on the bus
+    chat: ChatService
 
     @classmethod
     def build(cls, paths: DataPaths, store: Store, loop: asyncio.AbstractEventLoop) -> AppContext:
@@ -44,19 +50,27 @@ class AppContext:
         endpoints = EndpointRegistry(paths.endpoints)
         keys = KeyVault()
         local = LocalServer(model_path=local_model_path(settings))
+        connector = Connector(endpoints, keys, local)
+        bus = Bus()
+        catalog = ModelCatalog(connector)
+        runs = RunService(store, connector, catalog, announce=bus.run_finished.emit)
+        bus.logprobs_wanted.connect(runs.want_logprobs)
         return cls(
             paths=paths,
             store=store,
             endpoints=endpoints,
             keys=keys,
-            bus=Bus(),
+            bus=bus,
             tasks=BackgroundTasks(loop),
             undo=QUndoStack(),
             settings=settings,
             local=local,
-            connector=Connector(endpoints, keys, local),
+            connector=connector,
             tokens=TokenCounter(paths.cache),
             budget=BudgetGuard(settings, store.costs),
+            catalog=catalog,
+            runs=runs,
+            chat=ChatService(store, runs),
         )
 
 

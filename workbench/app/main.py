@@ -46,8 +46,6 @@ def configure_logging(paths: DataPaths) -> None:
         paths.logs / "workbench.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    # The SDK's logger is opened to DEBUG so retries can be shown; its debug lines stay out.
-    handler.setLevel(logging.INFO)
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)

@@ -5,15 +5,16 @@ It holds no feature logic; panels and dialogs do the work.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import cast
+
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QWidget,
 )
 
 from workbench import __version__
@@ -24,7 +25,9 @@ from workbench.core.endpoints import Endpoint
 from workbench.services.local import probe
 from workbench.services.probe import ProbeResult
 from workbench.ui.dialogs.endpoints import EndpointsDialog
+from workbench.ui.panel_contract import Panel
 from workbench.ui.theme import Appearance, set_appearance
+from workbench.ui.widgets.lazy_dock import LazyDock
 from workbench.ui.widgets.work_indicator import WorkIndicator
 
 # Bump when a change to docks would make old saved states restore badly; they are then ignored.
@@ -43,14 +46,14 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AllowTabbedDocks
             | QMainWindow.DockOption.AllowNestedDocks
         )
-        self.docks: dict[str, QDockWidget] = {}
-        self.panels: dict[str, QWidget] = {}
+        self.docks: dict[str, LazyDock] = {}  # each builds its panel when first shown
         self._build_actions()
         self.chat = build_chat(ctx)
         self.setCentralWidget(self.chat)
         for spec in PANELS:
             self._add_dock(spec)
         self._build_menus()
+        self._adopt(self.chat)
         self._build_status_bar()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self.resize(1280, 800)
@@ -61,9 +64,6 @@ class MainWindow(QMainWindow):
         ctx.bus.session_renamed.connect(self._session_renamed)
         ctx.bus.active_endpoint_changed.connect(lambda _id: self._show_endpoint())
         ctx.tasks.failed.connect(lambda label, err: self.say(f"{label} failed: {err}"))
-        for panel in (*self.panels.values(), self.chat):
-            if hasattr(panel, "status_message"):
-                panel.status_message.connect(self.say)
         self._open_session_id: int | None = None
         self._show_endpoint()
         self.local_model = LocalModelStatus(ctx, self.say, self)
@@ -114,10 +114,9 @@ class MainWindow(QMainWindow):
         self.redo_action.setObjectName("action.redo")
 
     def _add_dock(self, spec: PanelSpec) -> None:
-        dock = QDockWidget(spec.title, self)
+        dock = LazyDock(spec.title, partial(spec.build, self.ctx), self)
         dock.setObjectName(f"dock.{spec.key}")
-        panel = spec.build(self.ctx)
-        dock.setWidget(panel)
+        dock.panel_built.connect(self._adopt)
         self.addDockWidget(spec.area, dock)
         dock.setVisible(spec.visible)
         toggle = dock.toggleViewAction()
@@ -125,7 +124,21 @@ class MainWindow(QMainWindow):
         if spec.shortcut:
             toggle.setShortcut(QKeySequence(spec.shortcut))
         self.docks[spec.key] = dock
-        self.panels[spec.key] = panel
+
+    def _adopt(self, panel: Panel) -> None:
+        """A panel just built: its messages go to the status bar, its actions to Tools."""
+        panel.status_message.connect(self.say)
+        for action in panel.panel_actions():
+            self.addAction(action)  # window-wide, whichever widget has focus
+            self.tools_menu.addAction(action)
+        self.tools_menu.menuAction().setVisible(not self.tools_menu.isEmpty())
+
+    def panel(self, key: str) -> Panel:
+        """A dock's panel, built now if the dock was never shown."""
+        return self.docks[key].panel()
+
+    def built_panels(self) -> list[Panel]:
+        return [d.built_panel for d in self.docks.values() if d.built_panel is not None]
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -147,6 +160,9 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(self.reset_layout_action)
         self._build_appearance_menu()
         self.view_menu.addAction(self.full_screen_action)
+        self.tools_menu = bar.addMenu("&Tools")  # what built panels add; hidden while empty
+        self.tools_menu.setObjectName("menu.tools")
+        self.tools_menu.menuAction().setVisible(False)
         settings_menu = bar.addMenu("&Settings")
         settings_menu.addAction(self.endpoints_action)
         help_menu = bar.addMenu("&Help")
@@ -174,7 +190,7 @@ class MainWindow(QMainWindow):
             self.set_appearance(chosen)
 
     def set_appearance(self, appearance: Appearance) -> None:
-        set_appearance(QApplication.instance(), appearance)  # type: ignore[arg-type]
+        set_appearance(cast(QApplication, QApplication.instance()), appearance)
         self.ctx.settings.setValue("appearance", str(appearance))
 
     def _build_status_bar(self) -> None:
@@ -209,9 +225,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Answers still streaming (chat or compare) are kept, marked interrupted; no question.
-        for panel in (self.chat, *self.panels.values()):
-            if hasattr(panel, "shutdown"):
-                panel.shutdown()
+        for panel in (self.chat, *self.built_panels()):  # a panel never built has nothing to keep
+            panel.shutdown()
         self.save_layout()
         super().closeEvent(event)
 
@@ -221,7 +236,8 @@ class MainWindow(QMainWindow):
 
     def new_session(self) -> None:
         self.docks["sessions"].show()
-        self.panels["sessions"].new_session()  # type: ignore[attr-defined]
+        self.panel("sessions")  # built even if the window is not shown yet, to take the request
+        self.ctx.bus.new_session_requested.emit()
 
     def open_endpoints(self) -> EndpointsDialog:
         dialog = EndpointsDialog(

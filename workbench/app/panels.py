@@ -1,4 +1,8 @@
-"""The one list of dock panels. MainWindow builds its docks, View menu and layout from it."""
+"""The one list of dock panels. MainWindow builds its docks, View menu and layout from it.
+
+A dock's panel is built the first time the dock is shown, and its module is imported only then:
+each build function imports its panel itself, so a hidden panel costs nothing at start-up.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
 
 from workbench.app.context import AppContext
-from workbench.core.models import prefix_continuation_problem
+from workbench.core.endpoints import EndpointKind
+from workbench.core.model_traits import prefix_continuation_problem
+from workbench.core.runs import RunRecord
+from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.chat import ChatDeps, ChatPanel
-from workbench.ui.panels.compare import CompareDeps, ComparePanel
-from workbench.ui.panels.cost_meter import CostMeterPanel
-from workbench.ui.panels.heatmap import HeatmapPanel
-from workbench.ui.panels.inspector import InspectorPanel
-from workbench.ui.panels.sessions import SessionsPanel
 
 Area = Qt.DockWidgetArea
+LOCAL_URL_PLACEHOLDER = "http://127.0.0.1:PORT/v1"
 
 
 @dataclass(frozen=True, slots=True)
 class PanelSpec:
     key: str  # the dock's object name is dock.<key>; never rename one, saved layouts use it
     title: str
-    build: Callable[[AppContext], QWidget]
+    build: Callable[[AppContext], Panel]  # called when the dock is first shown
     area: Area
     shortcut: str = ""
     visible: bool = True
 
 
-def _sessions(ctx: AppContext) -> QWidget:
+def _sessions(ctx: AppContext) -> Panel:
+    from workbench.ui.panels.sessions import SessionsPanel
+
     return SessionsPanel(ctx.store.sessions, ctx.bus, ctx.undo)
 
 
@@ -38,12 +42,14 @@ def build_chat(ctx: AppContext) -> ChatPanel:
     """The chat is the window's centre, not a dock: it is where people spend their time."""
     return ChatPanel(
         ChatDeps(
-            ctx.store, ctx.bus, ctx.tasks, ctx.undo, ctx.connector, ctx.tokens, budget=ctx.budget
+            ctx.store, ctx.bus, ctx.tasks, ctx.undo, ctx.chat, ctx.catalog, ctx.tokens, ctx.budget
         )
     )
 
 
-def _heatmap(ctx: AppContext) -> QWidget:
+def _heatmap(ctx: AppContext) -> Panel:
+    from workbench.ui.panels.heatmap import HeatmapPanel
+
     def fork_problem() -> str | None:
         endpoint = ctx.endpoints.active  # forks go out on the endpoint the chat uses
         return prefix_continuation_problem(endpoint.kind, endpoint.name)
@@ -51,22 +57,38 @@ def _heatmap(ctx: AppContext) -> QWidget:
     return HeatmapPanel(ctx.store, ctx.bus, fork_problem)
 
 
-def _inspector(ctx: AppContext) -> QWidget:
-    def base_url_for(endpoint_name: str) -> str:
-        endpoint = next((e for e in ctx.endpoints.endpoints if e.name == endpoint_name), None)
-        if endpoint is None or endpoint.is_local:
+def _inspector(ctx: AppContext) -> Panel:
+    from workbench.ui.panels.inspector import InspectorPanel
+
+    def base_url_for(record: RunRecord) -> str:
+        """Where the run went, so View code sends the same request to the same server."""
+        if record.endpoint_kind == EndpointKind.LOCAL:
             # The built-in server's port changes each start: show the current one if any.
-            return ctx.local.base_url or "http://127.0.0.1:PORT/v1"
+            return ctx.local.base_url or record.base_url or LOCAL_URL_PLACEHOLDER
+        if record.base_url:
+            return record.base_url
+        # Runs stored before their URL was: the endpoint by id, then by name.
+        endpoint = ctx.endpoints.get(record.endpoint_id) or next(
+            (e for e in ctx.endpoints.endpoints if e.name == record.endpoint), None
+        )
+        if endpoint is None or endpoint.is_local:
+            return ctx.local.base_url or LOCAL_URL_PLACEHOLDER
         return endpoint.base_url
 
     return InspectorPanel(ctx.store, ctx.bus, base_url_for)
 
 
-def _compare(ctx: AppContext) -> QWidget:
-    return ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.connector, ctx.budget))
+def _compare(ctx: AppContext) -> Panel:
+    from workbench.ui.panels.compare import CompareDeps, ComparePanel
+
+    return ComparePanel(
+        CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.catalog, ctx.budget)
+    )
 
 
-def _costs(ctx: AppContext) -> QWidget:
+def _costs(ctx: AppContext) -> Panel:
+    from workbench.ui.panels.cost_meter import CostMeterPanel
+
     return CostMeterPanel(ctx.store, ctx.bus, ctx.budget)
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workbench import __version__
 from workbench.app.context import AppContext
+from workbench.app.first_paint import report_first_paint
 from workbench.app.local_model import stop_after_loop
 from workbench.app.main_window import MainWindow
 from workbench.app.resources import icon_path
@@ -72,6 +73,7 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
     window = MainWindow(ctx)
     if kept is not None:
         window.say(f"The old database was kept as {kept.name}.")
+    report_first_paint(window)  # only for bench.startup
     window.show()
     # Start-up objects live for the whole session: leave them out of every later full garbage
     # collection, which otherwise scans them all and was seen to stall scrolling for ~90 ms.

@@ -11,7 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workbench.core.pricing import FREE, PRICED, UNKNOWN, Price, dollars, price_run
+from workbench.core.pricing import (
+    FREE,
+    LOCAL_KINDS,
+    PRICED,
+    UNKNOWN,
+    Price,
+    dollars,
+    price_run,
+    price_usage,
+)
+from workbench.core.runs import RunKind, RunRequest, Usage
 
 # Without max_tokens there is no bound on the answer: assume one of about this size and say so.
 DEFAULT_ANSWER_TOKENS = 1_000
@@ -58,6 +68,34 @@ def estimate_run(
     answer = int(max_tokens) if bounded and max_tokens else DEFAULT_ANSWER_TOKENS
     price = price_run(model, endpoint_kind, max(0, prompt_tokens), answer, 0, 0, provider_hint)
     return Estimate(price, answer, bounded)
+
+
+_PRICED_BY_INPUT = frozenset({RunKind.EMBEDDINGS, RunKind.MODERATION})
+
+
+def estimate_request(
+    request: RunRequest, endpoint_kind: str, endpoint_url: str, prompt_tokens: int
+) -> Estimate:
+    """A request of any kind, priced before it is sent as it will be once it has run.
+
+    Chat completions bound the answer by max_tokens; a kind whose cost is only known from what
+    comes back (audio length, images made) is estimated from its input where the price data
+    allows, and otherwise says "unknown price" rather than guess.
+    """
+    hint = endpoint_url or None
+    if request.kind is RunKind.CHAT_COMPLETION:
+        return estimate_run(
+            request.model, endpoint_kind, prompt_tokens, request.params.max_tokens, hint
+        )
+    if request.kind is RunKind.SPEECH:
+        usage = Usage(input_characters=len(request.prompt_text()), prompt_tokens=prompt_tokens)
+    elif request.kind in _PRICED_BY_INPUT:
+        usage = Usage(prompt_tokens=max(0, prompt_tokens))
+    elif str(endpoint_kind) in LOCAL_KINDS:
+        return Estimate(Price(0.0, FREE), 0, True)
+    else:  # images and transcriptions cost what comes back, unknown until it has
+        return Estimate(Price(None, UNKNOWN), 0, False)
+    return Estimate(price_usage(request.model, endpoint_kind, usage, hint), 0, True)
 
 
 def combined(estimates: list[Estimate], repeats: int = 1) -> Estimate:

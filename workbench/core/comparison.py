@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from workbench.core.export import auto_title
 from workbench.core.runs import ChatTurn, RunParams
+from workbench.core.sessions import MessageStatus
 
 MIN_COLUMNS = 2
 MAX_COLUMNS = 6
@@ -30,7 +31,7 @@ class SavedAnswer:
     repeat_index: int
     run_id: int | None
     content: str
-    status: str  # a MessageStatus value
+    status: MessageStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +68,9 @@ def column_turns(
     spec: ColumnSpec, history: tuple[ChatTurn, ...], prompt: str
 ) -> tuple[ChatTurn, ...]:
     """What one column sends: its own system prompt, the shared history, then the prompt."""
-    system = (ChatTurn("system", spec.system_prompt.strip()),) if spec.system_prompt.strip() else ()
-    return (*system, *history, ChatTurn("user", prompt))
+    prompt_text = spec.system_prompt.strip()
+    system = (ChatTurn.of("system", prompt_text),) if prompt_text else ()
+    return (*system, *history, ChatTurn.of("user", prompt))
 
 
 def comparison_title(prompt: str, columns: tuple[ColumnSpec, ...]) -> str:

@@ -22,21 +22,29 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from workbench.core.runs import Usage
 
 if TYPE_CHECKING:
     from genai_prices.data_snapshot import DataSnapshot
     from genai_prices.types import ModelInfo, ModelPrice, Provider
 
-PRICED = "priced"
-FREE = "free"
-UNKNOWN = "unknown"
+
+class PriceStatus(StrEnum):
+    PRICED = "priced"
+    FREE = "free"
+    UNKNOWN = "unknown"
+
+
+PRICED, FREE, UNKNOWN = PriceStatus.PRICED, PriceStatus.FREE, PriceStatus.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)
 class Price:
     usd: float | None  # None when unknown; 0.0 when free
-    status: str  # PRICED, FREE or UNKNOWN
+    status: PriceStatus
 
     @property
     def label(self) -> str:
@@ -75,8 +83,23 @@ def price_run(
     *,
     at: datetime | None = None,
 ) -> Price:
-    """The cost of one run, with counts as an OpenAI-compatible `usage` reports them.
+    """A chat run's cost from its token counts; see `price_usage`."""
+    usage = Usage(prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens)
+    return price_usage(model, endpoint_kind, usage, provider_hint, at=at)
 
+
+def price_usage(
+    model: str,
+    endpoint_kind: str,
+    usage: Usage,
+    provider_hint: str | None = None,
+    *,
+    at: datetime | None = None,
+) -> Price:
+    """The cost of one run of any kind, with counts as an OpenAI-compatible `usage` reports them.
+
+    Text, audio and image tokens, audio seconds and input characters (speech) are priced by
+    genai-prices; a model with no rate for what the run used is unknown, never a guess.
     `cached_tokens` are part of `prompt_tokens`, `reasoning_tokens` part of `completion_tokens`.
     `provider_hint` is a genai-prices provider id ("together", "groq") or the endpoint's base URL;
     when it names a known provider, that provider's prices apply whatever the kind. `at` is when
@@ -91,9 +114,7 @@ def price_run(
     if found is None:
         return UNKNOWN_PRICE
     provider, info = found
-    return _priced(
-        info, provider, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, at
-    )
+    return _priced(info, provider, usage, at)
 
 
 def dollars(usd: float) -> str:
@@ -141,31 +162,49 @@ def _hinted_provider(snapshot: DataSnapshot, hint: str | None) -> Provider | Non
         return None
 
 
-def _priced(
-    info: ModelInfo,
-    provider: Provider,
-    prompt_tokens: int,
-    completion_tokens: int,
-    cached_tokens: int,
-    reasoning_tokens: int,
-    at: datetime | None,
-) -> Price:
-    from genai_prices import Usage
+def _priced(info: ModelInfo, provider: Provider, usage: Usage, at: datetime | None) -> Price:
+    from genai_prices import Usage as PricedUsage
 
-    prompt = max(0, prompt_tokens)
-    completion = max(0, completion_tokens)
-    # A part can never exceed its whole; a server that says otherwise must not make input negative.
-    usage = Usage(
-        input_tokens=prompt,
-        cache_read_tokens=min(max(0, cached_tokens), prompt),
-        output_tokens=completion,
-        output_reasoning_tokens=min(max(0, reasoning_tokens), completion),
-    )
-    calc = info.calc_price(usage, provider, genai_request_timestamp=at)
-    if not _has_token_rates(calc.model_price) and not _is_free_variant(info):
+    counts = _genai_counts(usage)
+    calc = info.calc_price(PricedUsage(**counts), provider, genai_request_timestamp=at)
+    if not _has_rates(calc.model_price, counts) and not _is_free_variant(info):
         # genai-prices lists some models with no prices at all: that is missing data, not $0.
         return UNKNOWN_PRICE
     return Price(float(calc.total_price), PRICED)
+
+
+def _genai_counts(usage: Usage) -> dict[str, int | float]:
+    """genai-prices' usage keys. A part can never exceed its whole; a server that says
+    otherwise must not make a count negative."""
+    prompt = max(0, usage.prompt_tokens)
+    completion = max(0, usage.completion_tokens)
+    counts: dict[str, int | float] = {
+        "input_tokens": prompt,
+        "cache_read_tokens": min(max(0, usage.cached_tokens), prompt),
+        "output_tokens": completion,
+        "output_reasoning_tokens": min(max(0, usage.reasoning_tokens), completion),
+        "input_audio_tokens": min(max(0, usage.input_audio_tokens), prompt),
+        "output_audio_tokens": min(max(0, usage.output_audio_tokens), completion),
+        "input_image_tokens": min(max(0, usage.input_image_tokens), prompt),
+        "output_image_tokens": min(max(0, usage.output_image_tokens), completion),
+        "audio_seconds": max(0.0, usage.audio_seconds),
+        "input_characters": max(0, usage.input_characters),
+    }
+    # Keys left at zero stay out: genai-prices then leaves those rates alone.
+    return {k: v for k, v in counts.items() if v or k in ("input_tokens", "output_tokens")}
+
+
+def _has_rates(prices: ModelPrice, counts: dict[str, int | float]) -> bool:
+    """Whether the data holds a rate for anything the run used (tokens, seconds, characters)."""
+    if _has_token_rates(prices):
+        return True
+    from genai_prices.data_units import unit_data
+
+    return any(
+        getattr(prices, str(unit_data[key]["price_key"]), None) is not None
+        for key, count in counts.items()
+        if count and key in unit_data
+    )
 
 
 def _has_token_rates(prices: ModelPrice) -> bool:

@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from workbench.core.runs import ErrorKind, RunError
 
-from workbench.core.runs import RunError
-
-
-class ErrorKind(StrEnum):
-    BAD_KEY = "bad_key"
-    FORBIDDEN = "forbidden"
-    MODEL_NOT_FOUND = "model_not_found"
-    RATE_LIMIT = "rate_limit"
-    QUOTA = "quota"
-    CONTEXT_TOO_LONG = "context_too_long"
-    BAD_REQUEST = "bad_request"
-    SERVER = "server"
-    NETWORK = "network"
-    TIMEOUT = "timeout"
-    BROKEN_STREAM = "broken_stream"
-    LOCAL_MODEL = "local_model"
+__all__ = ["ErrorKind", "RunError"]
 
 
 _CONTEXT_HINTS = ("context_length_exceeded", "context length", "maximum context", "too long")
@@ -37,7 +22,7 @@ def describe_http_error(
 
     def err(kind: ErrorKind, title: str, retryable: bool = True) -> RunError:
         return RunError(
-            kind=str(kind),
+            kind=kind,
             title=title,
             detail=text,
             status=status,
@@ -74,15 +59,15 @@ def describe_http_error(
 
 def describe_connection_error(detail: str, *, timeout: bool = False, midstream: bool) -> RunError:
     if timeout:
-        return RunError(str(ErrorKind.TIMEOUT), "The server took too long to answer.", detail)
+        return RunError(ErrorKind.TIMEOUT, "The server took too long to answer.", detail)
     if midstream:
         return RunError(
-            str(ErrorKind.BROKEN_STREAM),
+            ErrorKind.BROKEN_STREAM,
             "The connection dropped in the middle of the answer. What arrived is kept.",
             detail,
         )
     return RunError(
-        str(ErrorKind.NETWORK),
+        ErrorKind.NETWORK,
         "Could not reach the endpoint. Is the network up and the server running?",
         detail,
     )
@@ -90,19 +75,19 @@ def describe_connection_error(detail: str, *, timeout: bool = False, midstream: 
 
 def describe_malformed_stream(detail: str) -> RunError:
     return RunError(
-        str(ErrorKind.BROKEN_STREAM),
+        ErrorKind.BROKEN_STREAM,
         "The server sent a malformed event; the answer stopped there. What arrived is kept.",
         detail,
     )
 
 
 def describe_local_failure(detail: str) -> RunError:
-    return RunError(str(ErrorKind.LOCAL_MODEL), "The built-in model could not start.", detail)
+    return RunError(ErrorKind.LOCAL_MODEL, "The built-in model could not start.", detail)
 
 
 def describe_unexpected(exc: BaseException) -> RunError:
     return RunError(
-        str(ErrorKind.SERVER),
+        ErrorKind.UNEXPECTED,
         "Something went wrong inside Workbench; the details are in the log.",
         f"{type(exc).__name__}: {exc}",
     )

@@ -1,9 +1,10 @@
-"""A chat run as plain data: what is asked (RunRequest) and what comes back (RunEvent)."""
+"""A run as plain data: what is asked (RunRequest, of any kind) and what comes back (RunEvent)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
 RESPONSE_FORMATS = ("text", "json_object", "json_schema")
@@ -50,71 +51,112 @@ class RunParams:
             return cls()
 
 
+class RunKind(StrEnum):
+    """What a run asks the API for; each kind has one adapter in `services.adapters`."""
+
+    CHAT_COMPLETION = "chat.completion"
+    TRANSCRIPTION = "audio.transcription"
+    TRANSLATION = "audio.translation"
+    SPEECH = "audio.speech"
+    IMAGE_GENERATION = "image.generation"
+    IMAGE_EDIT = "image.edit"
+    EMBEDDINGS = "embeddings"
+    MODERATION = "moderation"
+
+
+class RunStatus(StrEnum):
+    STREAMING = "streaming"  # being written; left like this only if the process died
+    COMPLETE = "complete"
+    ERROR = "error"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+
+
+# --- content parts -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TextPart:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image by URL (http or data:) or as bytes with their MIME type."""
+
+    url: str = ""
+    data: bytes = b""
+    mime: str = "image/png"
+    detail: str = "auto"  # "low", "high" or "auto", as the API takes it
+
+
+@dataclass(frozen=True, slots=True)
+class AudioPart:
+    data: bytes
+    format: str  # "wav", "mp3", … as the API names it
+    filename: str = ""
+
+
+ContentPart = TextPart | ImagePart | AudioPart
+
+
 @dataclass(frozen=True, slots=True)
 class ChatTurn:
     role: str
-    content: str
+    parts: tuple[ContentPart, ...]
+
+    @classmethod
+    def of(cls, role: str, text: str) -> ChatTurn:
+        """A turn that is only text: most of them."""
+        return cls(role, (TextPart(text),))
+
+    @property
+    def content(self) -> str:
+        """The turn's text parts, joined: what history views and token counts read."""
+        return "".join(p.text for p in self.parts if isinstance(p, TextPart))
 
 
 @dataclass(frozen=True, slots=True)
 class RunRequest:
+    """One request, of any kind, as plain data. `services.adapters` turns it into a wire body."""
+
+    kind: RunKind
     endpoint_id: str
     params: RunParams
-    messages: tuple[ChatTurn, ...]
+    messages: tuple[ChatTurn, ...] = ()  # a chat completion's conversation
+    inputs: tuple[ContentPart, ...] = ()  # what the other kinds take: audio, text, images
     # Text the answer must continue from (Continue on a cut-off answer); sent as an assistant
     # message with "prefix": true, which llama.cpp-style servers continue.
     continue_from: str = ""
-    endpoint_kind: str = ""  # how a continuation is asked for differs between servers
+    options: dict[str, Any] = field(default_factory=dict)  # a kind's own knobs (voice, size…)
 
+    @property
+    def model(self) -> str:
+        return self.params.model
 
-def request_body(request: RunRequest) -> dict[str, Any]:
-    """Keyword arguments for `chat.completions.create`: streamed, without any secret."""
-    p = request.params
-    messages: list[dict[str, Any]] = [
-        {"role": t.role, "content": t.content} for t in request.messages
-    ]
-    if request.continue_from:
-        messages.append({"role": "assistant", "content": request.continue_from, "prefix": True})
-    body: dict[str, Any] = {
-        "model": p.model,
-        "messages": messages,
-        "stream": True,
-        "stream_options": {"include_usage": True},
-    }
-    optional = {
-        "temperature": p.temperature,
-        "top_p": p.top_p,
-        "max_completion_tokens": p.max_tokens,
-        "seed": p.seed,
-        "presence_penalty": p.presence_penalty,
-        "frequency_penalty": p.frequency_penalty,
-        "reasoning_effort": p.reasoning_effort,
-    }
-    body.update({k: v for k, v in optional.items() if v is not None})
-    if request.continue_from and request.endpoint_kind == "vllm":
-        body["extra_body"] = {"continue_final_message": True, "add_generation_prompt": False}
-    if p.stop:
-        body["stop"] = list(p.stop)
-    if p.logprobs:
-        body["logprobs"] = True
-        if p.top_logprobs:
-            body["top_logprobs"] = p.top_logprobs
-    if p.response_format == "json_object":
-        body["response_format"] = {"type": "json_object"}
-    elif p.response_format == "json_schema":
-        body["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {"name": "answer", "schema": json.loads(p.json_schema), "strict": True},
-        }
-    return body
+    def prompt_text(self) -> str:
+        """Every text part sent, for estimating the prompt's size before a run."""
+        texts = [t.content for t in self.messages]
+        texts += [p.text for p in self.inputs if isinstance(p, TextPart)]
+        return "\n".join([*texts, self.continue_from])
 
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """What a run used, as the API reports it; every kind fills the fields it has.
+
+    The audio and image token counts are parts of prompt_tokens / completion_tokens, as in the
+    API's usage details; audio_seconds (transcription) and input_characters (speech) stand alone.
+    """
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
     reasoning_tokens: int = 0
+    input_audio_tokens: int = 0
+    output_audio_tokens: int = 0
+    input_image_tokens: int = 0
+    output_image_tokens: int = 0
+    audio_seconds: float = 0.0
+    input_characters: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +243,27 @@ RunEvent = (
 )
 
 
+class ErrorKind(StrEnum):
+    """What went wrong, for the words shown (core.run_errors) and whether to offer a retry."""
+
+    BAD_KEY = "bad_key"
+    FORBIDDEN = "forbidden"
+    MODEL_NOT_FOUND = "model_not_found"
+    RATE_LIMIT = "rate_limit"
+    QUOTA = "quota"
+    CONTEXT_TOO_LONG = "context_too_long"
+    BAD_REQUEST = "bad_request"
+    SERVER = "server"
+    NETWORK = "network"
+    TIMEOUT = "timeout"
+    BROKEN_STREAM = "broken_stream"
+    LOCAL_MODEL = "local_model"
+    UNEXPECTED = "unexpected"
+
+
 @dataclass(frozen=True, slots=True)
 class RunError:
-    kind: str  # one of run_errors.ErrorKind
+    kind: ErrorKind
     title: str  # plain words for the user
     detail: str = ""  # the server's own message
     status: int | None = None
@@ -213,6 +273,17 @@ class RunError:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunError:
+        """As stored by `to_json`; a kind this version does not know reads as unexpected."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        try:
+            values["kind"] = ErrorKind(values.get("kind", ErrorKind.UNEXPECTED))
+        except ValueError:
+            values["kind"] = ErrorKind.UNEXPECTED
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,9 +309,9 @@ class RunRecord:
     run_id: int
     session_id: int | None  # None: a comparison sent without a session's history
     message_id: int | None  # None: a comparison's answer, not a chat message
-    endpoint: str
+    endpoint: str  # the endpoint's name when the run was sent
     model: str
-    status: str
+    status: RunStatus
     timings: RunTimings
     usage: Usage
     finish_reason: str | None = None
@@ -248,7 +319,11 @@ class RunRecord:
     rate_limits: dict[str, str] = field(default_factory=dict)
     error: RunError | None = None
     cost_usd: float | None = None  # None: no price known (see price_status)
-    price_status: str = "unknown"  # core.pricing: priced, free or unknown
+    price_status: str = "unknown"  # core.pricing.PriceStatus: priced, free or unknown
+    kind: RunKind = RunKind.CHAT_COMPLETION
+    endpoint_id: str = ""  # stays right when the endpoint is renamed
+    endpoint_kind: str = ""  # core.endpoints.EndpointKind, as it was when sent
+    base_url: str = ""  # where the request went
 
 
 RATE_LIMIT_PREFIXES = ("x-ratelimit-", "retry-after", "openai-processing-ms")

@@ -41,7 +41,7 @@ async def list_models(_request: Request, state: ServerState) -> Response:
     created = int(time.time())
     ids = [state.chat_model_id]
     if state.whisper_model_path is not None:
-        from workbench.local_server.models import DEFAULT_WHISPER_MODEL_ID
+        from workbench.local_server.model_files import DEFAULT_WHISPER_MODEL_ID
 
         ids.append(DEFAULT_WHISPER_MODEL_ID)
     data = [{"id": i, "object": "model", "created": created, "owned_by": "workbench"} for i in ids]
@@ -53,7 +53,9 @@ async def list_models(_request: Request, state: ServerState) -> Response:
 
 def _handlers() -> dict[tuple[str, str], Handler]:
     # Imported here so each feature module loads only what it needs.
-    from workbench.local_server import audio, chat, embeddings
+    from workbench.local_server import embeddings
+    from workbench.local_server.audio import routes as audio
+    from workbench.local_server.chat import routes as chat
 
     return {
         ("GET", "/v1/models"): list_models,

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"local server: set {TOKEN_ENV} to a random token of 16+ characters", file=sys.stderr)
         return 2
 
-    from workbench.local_server.models import (
+    from workbench.local_server.model_files import (
         default_chat_model,
         default_whisper_model,
         model_id_for,

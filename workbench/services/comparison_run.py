@@ -2,7 +2,7 @@
 
 Columns run concurrently so a slow or failing one never holds up the rest. A column's repeats
 run in turn, so each one's latency is its own, not time spent queued behind its siblings.
-Qt-free, like ChatRun, whose path every answer takes.
+Qt-free; every answer takes the one run path (RunService), so it is announced like any other.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from workbench.core.comparison import ColumnSpec, SavedColumn, SavedComparison, column_turns
 from workbench.core.export import auto_title
 from workbench.core.run_errors import ErrorKind
-from workbench.core.runs import RunError, RunEvent, RunFailed, RunRecord, RunRequest, request_body
+from workbench.core.runs import RunError, RunEvent, RunFailed, RunKind, RunRecord, RunRequest
 from workbench.core.sessions import MessageStatus, Role
-from workbench.services.chat_run import ChatRun, RunTarget
-from workbench.services.connector import Connector
+from workbench.services.run_pipeline import Run, RunOrigin
+from workbench.services.run_service import RunService
 from workbench.services.store import Store
 
 
@@ -44,18 +44,17 @@ FinishedHandler = Callable[[int, int, int, RunRecord], None]
 class ComparisonRun:
     def __init__(
         self,
-        store: Store,
-        connector: Connector,
+        runs: RunService,
         comparison: SavedComparison,
         on_event: EventHandler,
         on_finished: FinishedHandler,
     ) -> None:
-        self.store = store
-        self.connector = connector
+        self.runs = runs
+        self.store = runs.store
         self.comparison = comparison
         self.on_event = on_event
         self.on_finished = on_finished
-        self._active: set[ChatRun] = set()
+        self._active: set[Run] = set()
 
     async def execute(self) -> None:
         await asyncio.gather(*(self._column(c) for c in self.comparison.columns))
@@ -68,10 +67,10 @@ class ComparisonRun:
     async def _column(self, column: SavedColumn) -> None:
         for repeat in range(self.comparison.repeats):
             answer_id = self.store.comparisons.add_answer(column.id, repeat)
-            endpoint = self.connector.endpoints.get(column.spec.endpoint_id)
+            endpoint = self.runs.find_endpoint(column.spec.endpoint_id)
             if endpoint is None:  # deleted since the column was set up: say so in the column
                 error = RunError(
-                    str(ErrorKind.BAD_REQUEST),
+                    ErrorKind.BAD_REQUEST,
                     f'The endpoint "{column.spec.endpoint_name}" no longer exists: '
                     "choose another one for this column.",
                     retryable=False,
@@ -80,29 +79,25 @@ class ComparisonRun:
                 self.on_event(column.position, repeat, answer_id, RunFailed(error))
                 return
             turns = column_turns(column.spec, self.comparison.history, self.comparison.prompt)
-            request = RunRequest(
-                endpoint.id, column.spec.params, turns, endpoint_kind=endpoint.kind
+            request = self.runs.prepared(
+                RunRequest(RunKind.CHAT_COMPLETION, endpoint.id, column.spec.params, turns)
             )
-            target = RunTarget(
-                session_id=self.comparison.session_id,
-                message_id=None,
-                endpoint=endpoint.name,
-                body=request_body(request),
-                endpoint_kind=str(endpoint.kind),
-                endpoint_url=endpoint.base_url,
-            )
-            run = ChatRun(
-                self.store,
-                target,
+            run = self.runs.start(
+                request,
+                RunOrigin(self.comparison.session_id, None),
                 lambda event, r=repeat, a=answer_id: self.on_event(column.position, r, a, event),
                 sink=ComparisonAnswerSink(self.store, answer_id),
             )
             self._active.add(run)
             try:
-                record = await run.execute(lambda e=endpoint.id: self.connector.client(e))
+                await self.runs.execute(
+                    run,
+                    lambda record, r=repeat, a=answer_id: self.on_finished(
+                        column.position, r, a, record
+                    ),
+                )
             finally:
                 self._active.discard(run)
-            self.on_finished(column.position, repeat, answer_id, record)
 
 
 def answer_into_chat(

@@ -1,14 +1,12 @@
 """The one place a chat request meets the `openai` SDK: stream it, turn chunks into RunEvents.
 
-Retries are the SDK's own (`max_retries`); we only listen to its log line announcing each one,
+Retries are the SDK's own (`max_retries`); `services.attempts` sees each one its client schedules,
 so the user sees "retrying in 2 s" while it happens instead of a silent pause.
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +23,6 @@ from workbench.core.runs import (
     LogprobsDelta,
     RefusalDelta,
     ResponseOpened,
-    RetryScheduled,
     RunEvent,
     RunFailed,
     RunFinished,
@@ -36,53 +33,15 @@ from workbench.core.runs import (
     Usage,
     UsageReported,
 )
+from workbench.services.attempts import report_retries, stop_reporting
 
 Emit = Callable[[RunEvent], None]
-
-_SDK_LOGGER = "openai._base_client"
-_RETRY_MESSAGE = "Retrying request in %f seconds (retry %i of %s)"
-_STATUS_MESSAGE = "Retrying due to status code %i"
-_current_sink: contextvars.ContextVar[_RetrySink | None] = contextvars.ContextVar(
-    "workbench_retry_sink", default=None
-)
-
-
-class _RetrySink:
-    def __init__(self, emit: Emit) -> None:
-        self.emit = emit
-        self.last_reason = "connection error"
-
-
-class _RetryListener(logging.Handler):
-    """Hears the SDK announce a retry; the context variable says which run it belongs to."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        sink = _current_sink.get()
-        if sink is None:
-            return
-        if record.msg == _STATUS_MESSAGE and record.args:
-            sink.last_reason = f"status {record.args[0]}"  # type: ignore[index]
-        elif record.msg == _RETRY_MESSAGE and record.args:
-            wait, attempt, max_retries = record.args  # type: ignore[misc]
-            sink.emit(RetryScheduled(int(attempt), int(max_retries), float(wait), sink.last_reason))
-            sink.last_reason = "connection error"
-
-
-def _install_listener() -> None:
-    logger = logging.getLogger(_SDK_LOGGER)
-    if not any(isinstance(h, _RetryListener) for h in logger.handlers):
-        logger.addHandler(_RetryListener(logging.DEBUG))
-        if logger.getEffectiveLevel() > logging.DEBUG:
-            logger.setLevel(logging.DEBUG)
-
-
-_install_listener()
 
 
 async def run_chat(client: openai.AsyncOpenAI, body: dict[str, Any], emit: Emit) -> None:
     """Stream one chat completion, reporting everything through `emit`; never raises for
     failures of the request (they become RunFailed) but lets cancellation through."""
-    token = _current_sink.set(_RetrySink(emit))
+    token = report_retries(emit, client.max_retries)
     received = False
     try:
         stream = await client.chat.completions.create(**body)
@@ -114,7 +73,7 @@ async def run_chat(client: openai.AsyncOpenAI, body: dict[str, Any], emit: Emit)
     except json.JSONDecodeError as exc:  # the SDK lets a malformed SSE event through as this
         emit(RunFailed(describe_malformed_stream(str(exc))))
     finally:
-        _current_sink.reset(token)
+        stop_reporting(token)
 
 
 def _emit_choice(choice: Any, emit: Emit) -> bool:

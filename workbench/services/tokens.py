@@ -100,6 +100,8 @@ class TokenCounter:
             return encoding
 
     def count(self, model: str, text: str) -> int:
+        if not text:  # an empty composer: no need to load an encoding (~75 MB) to say 0
+            return 0
         # encode_ordinary: a pasted "<|endoftext|>" is text to count, not an error.
         return len(self.encoding_for(model).encode_ordinary(text))
 
@@ -110,8 +112,10 @@ class TokenCounter:
         reply. Servers frame messages their own way, so the real prompt_tokens can differ by a
         few tokens per message (and by more for tools, images or a different tokenizer).
         """
-        encoding = self.encoding_for(model)
         total = TOKENS_PER_REPLY
+        if not messages:  # a new session: nothing to load the encoding for
+            return total
+        encoding = self.encoding_for(model)
         for role, content in messages:
             total += TOKENS_PER_MESSAGE
             total += len(encoding.encode_ordinary(role)) + len(encoding.encode_ordinary(content))

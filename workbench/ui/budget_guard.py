@@ -6,13 +6,13 @@ it, so none of them has to know about the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from workbench.core.budget import BudgetVerdict, Level, combined, estimate_run, judge
+from workbench.core.budget import BudgetVerdict, Estimate, Level, combined, judge
 from workbench.services.store.costs import CostQueries
 
 BUDGET_SETTING = "cost/daily_budget_usd"
@@ -56,48 +56,32 @@ class BudgetGuard(QObject):
     def now(self) -> datetime:
         return self._clock()
 
-    def verdict(
-        self,
-        model: str,
-        endpoint_kind: str,
-        endpoint_url: str,
-        prompt_tokens: int,
-        max_tokens: int | None,
-    ) -> BudgetVerdict:
+    def verdict(self, estimates: Sequence[Estimate], repeats: int = 1) -> BudgetVerdict:
+        """Whether runs sent together (one chat answer, or a comparison's columns each
+        `repeats` times) would pass today's budget."""
         limit = self.daily_budget
         if limit is None:  # no budget: not even the (cheap) query is needed
             return BudgetVerdict(Level.OK, "")
-        estimate = estimate_run(model, endpoint_kind, prompt_tokens, max_tokens, endpoint_url)
+        single = len(estimates) == 1 and repeats == 1
+        estimate = estimates[0] if single else combined(list(estimates), repeats)
         return judge(self._costs.today(self.now()).usd, estimate, limit)
 
-    def check(
+    def allows(
         self,
         parent: QWidget | None,
-        model: str,
-        endpoint_kind: str,
-        endpoint_url: str,
-        prompt_tokens: int,
-        max_tokens: int | None,
+        estimates: Sequence[Estimate],
+        repeats: int = 1,
+        say: Callable[[str], None] = lambda _line: None,
     ) -> bool:
-        """Whether to send: True unless the run would pass the budget and the user said no."""
-        verdict = self.verdict(model, endpoint_kind, endpoint_url, prompt_tokens, max_tokens)
-        return self._decide(parent, verdict)
-
-    def check_many(
-        self,
-        parent: QWidget | None,
-        runs: list[tuple[str, str, str, int, int | None]],
-        repeats: int,
-    ) -> bool:
-        """The same question for runs sent together: a comparison's columns, each k times.
-
-        `runs` holds (model, endpoint kind, endpoint URL, prompt tokens, max tokens) per column.
-        """
-        limit = self.daily_budget
-        if limit is None:
-            return True
-        estimate = combined([estimate_run(m, k, p, t, u) for m, k, u, p, t in runs], repeats)
-        return self._decide(parent, judge(self._costs.today(self.now()).usd, estimate, limit))
+        """Whether to send: True unless the runs would pass the budget and the user said no.
+        `say` gets a line for the status bar: why nothing was sent, or that the budget is near."""
+        verdict = self.verdict(estimates, repeats)
+        allowed = self._decide(parent, verdict)
+        if not allowed:
+            say(f"Not sent: {verdict.reason}.")
+        elif verdict.message and not verdict.asks:
+            say(verdict.message)
+        return allowed
 
     def _decide(self, parent: QWidget | None, verdict: BudgetVerdict) -> bool:
         self.last_verdict = verdict

@@ -5,7 +5,19 @@ It lives in `ui` rather than `app` so panels can name its type without breaking 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QObject, Signal
+
+
+@dataclass(slots=True)
+class BusState:
+    """The latest of the announcements a panel needs to start from. Docks are built the first
+    time they are shown, often long after these were sent; a panel reads them at construction."""
+
+    session_id: int | None = None  # the session open in the chat
+    answer_id: int | None = None  # the answer last selected (message id), if it was a message
+    run_id: int | None = None  # or the run last selected, if it was not (a compare column)
 
 
 class Bus(QObject):
@@ -21,3 +33,30 @@ class Bus(QObject):
     run_selected = Signal(int)  # run id of an answer that is not a chat message (a compare column)
     fork_requested = Signal(int, str)  # answer message id, the prefix to continue as a branch
     logprobs_wanted = Signal(bool)  # a panel showing logprobs opened (True) or closed
+    new_session_requested = Signal()  # File > New Session: the sessions panel makes one
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = BusState()
+        # Connected before any panel can connect, so the state is current in every receiver.
+        self.session_opened.connect(self._opened)
+        self.message_requested.connect(self._message_requested)
+        self.session_deleted.connect(self._deleted)
+        self.answer_selected.connect(self._answer_selected)
+        self.run_selected.connect(self._run_selected)
+
+    def _opened(self, session_id: int) -> None:
+        self.state.session_id = session_id
+
+    def _message_requested(self, session_id: int, _message_id: int) -> None:
+        self._opened(session_id)  # the chat opens the hit's session
+
+    def _deleted(self, session_id: int) -> None:
+        if session_id == self.state.session_id:
+            self.state.session_id = None
+
+    def _answer_selected(self, message_id: int) -> None:
+        self.state.answer_id, self.state.run_id = message_id, None
+
+    def _run_selected(self, run_id: int) -> None:
+        self.state.answer_id, self.state.run_id = None, run_id

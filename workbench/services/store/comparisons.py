@@ -61,47 +61,82 @@ class ComparisonQueries:
         return saved
 
     def get(self, comparison_id: int) -> SavedComparison | None:
-        row = self._db.execute(
-            "SELECT id, session_id, leaf_id, title, prompt, history_json, repeats, created_at "
-            "FROM comparisons WHERE id = ?",
-            [comparison_id],
-        ).fetchone()
+        row = next(
+            iter(
+                self._db.query(
+                    "SELECT id, session_id, leaf_id, title, prompt, history_json, repeats, "
+                    "created_at FROM comparisons WHERE id = ?",
+                    [comparison_id],
+                )
+            ),
+            None,
+        )
         if row is None:
             return None
         answers: dict[int, list[SavedAnswer]] = {}
-        for a in self._db.execute(
+        for a in self._db.query(
             "SELECT a.id, a.repeat_index, a.run_id, a.content, a.status, a.column_id "
             "FROM comparison_answers a JOIN comparison_columns c ON c.id = a.column_id "
             "WHERE c.comparison_id = ? ORDER BY a.repeat_index, a.id",
             [comparison_id],
         ):
-            answers.setdefault(a[5], []).append(SavedAnswer(a[0], a[1], a[2], a[3], a[4]))
+            answers.setdefault(a["column_id"], []).append(
+                SavedAnswer(
+                    a["id"],
+                    a["repeat_index"],
+                    a["run_id"],
+                    a["content"],
+                    MessageStatus(a["status"]),
+                )
+            )
         columns = tuple(
             SavedColumn(
-                c[0],
-                c[1],
-                ColumnSpec(c[2] or "", c[3] or "", RunParams.from_json(c[4]), c[5] or ""),
-                tuple(answers.get(c[0], ())),
+                c["id"],
+                c["position"],
+                ColumnSpec(
+                    c["endpoint_id"] or "",
+                    c["endpoint_name"] or "",
+                    RunParams.from_json(c["params_json"]),
+                    c["system_prompt"] or "",
+                ),
+                tuple(answers.get(c["id"], ())),
             )
-            for c in self._db.execute(
+            for c in self._db.query(
                 "SELECT id, position, endpoint_id, endpoint_name, params_json, system_prompt "
                 "FROM comparison_columns WHERE comparison_id = ? ORDER BY position",
                 [comparison_id],
             )
         )
-        history = tuple(ChatTurn(str(r), str(c)) for r, c in json.loads(row[5] or "[]"))
+        turns = json.loads(row["history_json"] or "[]")
         return SavedComparison(
-            row[0], row[1], row[2], row[3] or "", row[4], history, row[6] or 1, row[7], columns
+            id=row["id"],
+            session_id=row["session_id"],
+            leaf_id=row["leaf_id"],
+            title=row["title"] or "",
+            prompt=row["prompt"],
+            history=tuple(ChatTurn.of(str(role), str(text)) for role, text in turns),
+            repeats=row["repeats"] or 1,
+            created_at=row["created_at"],
+            columns=columns,
         )
 
     def recent(self, limit: int = 50) -> list[ComparisonSummary]:
-        rows = self._db.execute(
+        rows = self._db.query(
             "SELECT c.id, c.title, c.created_at, c.repeats, "
-            "(SELECT COUNT(*) FROM comparison_columns WHERE comparison_id = c.id) "
+            "(SELECT COUNT(*) FROM comparison_columns WHERE comparison_id = c.id) AS columns "
             "FROM comparisons c ORDER BY c.created_at DESC, c.id DESC LIMIT ?",
             [limit],
-        ).fetchall()
-        return [ComparisonSummary(r[0], r[1] or "", r[2], r[4], r[3] or 1) for r in rows]
+        )
+        return [
+            ComparisonSummary(
+                id=r["id"],
+                title=r["title"] or "",
+                created_at=r["created_at"],
+                columns=r["columns"],
+                repeats=r["repeats"] or 1,
+            )
+            for r in rows
+        ]
 
     def delete(self, comparison_id: int) -> None:
         """The comparison goes; its runs stay, since they were paid for (the cost meter)."""

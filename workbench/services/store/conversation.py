@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlite_utils
 
 from workbench.core.clock import utc_now_iso
-from workbench.core.runs import RunParams
+from workbench.core.runs import RunParams, RunStatus
 from workbench.core.sessions import Message, MessageStatus, Role
 
 _MESSAGE_COLUMNS = "id, session_id, parent_id, role, content, status, created_at, run_id"
 
 
-def _message(row: tuple) -> Message:
-    return Message(row[0], row[1], row[2], Role(row[3]), row[4], MessageStatus(row[5]), *row[6:])
+def _message(row: dict[str, Any]) -> Message:
+    return Message(
+        id=row["id"],
+        session_id=row["session_id"],
+        parent_id=row["parent_id"],
+        role=Role(row["role"]),
+        content=row["content"],
+        status=MessageStatus(row["status"]),
+        created_at=row["created_at"],
+        run_id=row["run_id"],
+    )
 
 
 class ConversationQueries:
@@ -44,17 +55,16 @@ class ConversationQueries:
         return message_id
 
     def get(self, message_id: int) -> Message | None:
-        row = self._db.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", [message_id]
-        ).fetchone()
+        rows = self._db.query(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", [message_id])
+        row = next(iter(rows), None)
         return _message(row) if row else None
 
     def visible(self, session_id: int) -> list[Message]:
-        rows = self._db.execute(
+        rows = self._db.query(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages "
             "WHERE session_id = ? AND deleted_at IS NULL ORDER BY id",
             [session_id],
-        ).fetchall()
+        )
         return [_message(r) for r in rows]
 
     def append_chunk(self, message_id: int, text: str) -> None:
@@ -100,7 +110,8 @@ class ConversationQueries:
             self.settle(message_id, self.streamed_text(message_id), MessageStatus.INTERRUPTED)
         with self._db.conn:
             self._db.execute(
-                "UPDATE runs SET status = 'interrupted' WHERE status = 'streaming'",
+                "UPDATE runs SET status = ? WHERE status = ?",
+                [str(RunStatus.INTERRUPTED), str(RunStatus.STREAMING)],
             )
         return len(ids)
 

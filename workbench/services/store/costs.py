@@ -17,12 +17,26 @@ from pathlib import Path
 
 import sqlite_utils
 
+from workbench.core.pricing import PriceStatus
+from workbench.core.runs import RunStatus
+
+# Exported as stored, between the start time and the cost.
+_EXPORTED_AS_IS = (
+    "session",
+    "endpoint",
+    "model",
+    "prompt_tokens",
+    "cached_tokens",
+    "completion_tokens",
+    "reasoning_tokens",
+)
+
 # A run's cost is unknown when it has no price (unknown model, or usage never reported).
 _TOTALS = (
     "SELECT count(*), coalesce(sum(cost_usd), 0.0), "
     "coalesce(sum(cost_usd IS NULL), 0), coalesce(sum(price_status = 'free'), 0) FROM runs "
 )
-_FINISHED = "status IS NOT 'streaming'"
+_FINISHED = f"status IS NOT '{RunStatus.STREAMING}'"
 
 CSV_COLUMNS = (
     "started_at",
@@ -106,13 +120,15 @@ class CostQueries:
         )
 
     def last_run(self) -> LastRun | None:
-        row = self._db.execute(
+        rows = self._db.query(
             f"SELECT id, model, cost_usd, price_status FROM runs WHERE {_FINISHED} "
             "ORDER BY started_at DESC, id DESC LIMIT 1"
-        ).fetchone()
+        )
+        row = next(iter(rows), None)
         if row is None:
             return None
-        return LastRun(row[0], row[1] or "", row[2], row[3] or "unknown")
+        status = row["price_status"] or PriceStatus.UNKNOWN
+        return LastRun(row["id"], row["model"] or "", row["cost_usd"], status)
 
     def _total(self, where: str, params: list[object]) -> Total:
         runs, usd, unknown, free = self._db.execute(_TOTALS + where, params).fetchone()
@@ -167,18 +183,24 @@ class CostQueries:
         if end is not None:
             clauses.append("r.started_at < ?")
             params.append(_iso(end))
-        cursor = self._db.execute(
-            "SELECT r.started_at, coalesce(s.title, ''), r.endpoint, r.model, r.prompt_tokens, "
-            "r.cached_tokens, r.completion_tokens, r.reasoning_tokens, r.cost_usd, "
-            "r.price_status, r.status FROM runs r LEFT JOIN sessions s ON s.id = r.session_id "
+        rows = self._db.query(
+            "SELECT r.started_at, coalesce(s.title, '') AS session, r.endpoint, r.model, "
+            "r.prompt_tokens, r.cached_tokens, r.completion_tokens, r.reasoning_tokens, "
+            "r.cost_usd, r.price_status, r.status FROM runs r "
+            "LEFT JOIN sessions s ON s.id = r.session_id "
             f"WHERE {' AND '.join(clauses)} ORDER BY r.started_at, r.id",
             params,
         )
         yield CSV_COLUMNS
-        for row in cursor:
-            started = self.local_time(row[0])
-            cost = "" if row[8] is None else repr(float(row[8]))
-            yield (started, *(_cell(v) for v in row[1:8]), cost, row[9] or "unknown", row[10])
+        for row in rows:
+            cost = "" if row["cost_usd"] is None else repr(float(row["cost_usd"]))
+            yield (
+                self.local_time(row["started_at"]),
+                *(_cell(row[name]) for name in _EXPORTED_AS_IS),
+                cost,
+                row["price_status"] or PriceStatus.UNKNOWN,
+                row["status"],
+            )
 
     def export_csv(
         self, path: Path, start: datetime | None = None, end: datetime | None = None

@@ -180,6 +180,17 @@ def _v6_comparisons_and_spend(db: sqlite_utils.Database) -> None:
     db["runs"].create_index(["started_at"])
 
 
+def _v7_run_kind_and_target(db: sqlite_utils.Database) -> None:
+    # A run of any kind (chat completion, transcription, image…), and where it really went: the
+    # endpoint's id survives a rename, and the base URL is what "View code" must point at.
+    runs = db["runs"]
+    runs.add_column("kind", str)
+    runs.add_column("endpoint_id", str)
+    runs.add_column("endpoint_kind", str)
+    runs.add_column("base_url", str)
+    db.execute("UPDATE runs SET kind = 'chat.completion' WHERE kind IS NULL")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
@@ -187,6 +198,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v4_search_prefix_index,
     _v5_run_price_status,
     _v6_comparisons_and_spend,
+    _v7_run_kind_and_target,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

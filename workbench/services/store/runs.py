@@ -8,9 +8,15 @@ from typing import Any
 import sqlite_utils
 
 from workbench.core.clock import utc_now_iso
-from workbench.core.runs import RunError, RunRecord, RunTimings, Usage
+from workbench.core.endpoints import Endpoint
+from workbench.core.runs import RunError, RunKind, RunRecord, RunStatus, RunTimings, Usage
 
-STREAMING = "streaming"
+_RECORD_COLUMNS = (
+    "id, session_id, message_id, endpoint, model, status, ttft_ms, duration_ms, "
+    "completion_tokens, prompt_tokens, cached_tokens, reasoning_tokens, finish_reason, "
+    "request_id, rate_limits_json, error_json, cost_usd, price_status, kind, endpoint_id, "
+    "endpoint_kind, base_url"
+)
 
 
 class RunQueries:
@@ -21,21 +27,27 @@ class RunQueries:
         self,
         session_id: int | None,
         message_id: int | None,
-        endpoint: str,
+        endpoint: Endpoint,
+        kind: RunKind,
         model: str,
         request: dict[str, Any],
     ) -> int:
         with self._db.conn:
             cursor = self._db.execute(
-                "INSERT INTO runs (session_id, message_id, endpoint, model, request_json, "
-                "status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (session_id, message_id, endpoint, endpoint_id, endpoint_kind, "
+                "base_url, kind, model, request_json, status, started_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     session_id,
                     message_id,
-                    endpoint,
+                    endpoint.name,
+                    endpoint.id,
+                    str(endpoint.kind),
+                    endpoint.base_url,
+                    str(kind),
                     model,
                     json.dumps(request),
-                    STREAMING,
+                    str(RunStatus.STREAMING),
                     utc_now_iso(),
                 ],
             )
@@ -55,10 +67,11 @@ class RunQueries:
                 "duration_ms = ?, prompt_tokens = ?, completion_tokens = ?, cached_tokens = ?, "
                 "reasoning_tokens = ?, request_id = ?, finish_reason = ?, "
                 "response_headers_json = ?, rate_limits_json = ?, retries_json = ?, "
-                "error_json = ?, logprobs_json = ?, cost_usd = ?, price_status = ? WHERE id = ?",
+                "error_json = ?, logprobs_json = ?, cost_usd = ?, price_status = ?, "
+                "base_url = ? WHERE id = ?",
                 [
                     record.model,
-                    record.status,
+                    str(record.status),
                     utc_now_iso(),
                     None if t.first_token_s is None else t.first_token_s * 1000,
                     None if t.total_s is None else t.total_s * 1000,
@@ -74,42 +87,16 @@ class RunQueries:
                     record.error.to_json() if record.error else None,
                     json.dumps(logprobs) if logprobs is not None else None,
                     record.cost_usd,
-                    record.price_status,
+                    str(record.price_status),
+                    record.base_url,
                     record.run_id,
                 ],
             )
 
     def get(self, run_id: int) -> RunRecord | None:
-        row = self._db.execute(
-            "SELECT id, session_id, message_id, endpoint, model, status, ttft_ms, duration_ms, "
-            "completion_tokens, prompt_tokens, cached_tokens, reasoning_tokens, finish_reason, "
-            "request_id, rate_limits_json, error_json, cost_usd, price_status "
-            "FROM runs WHERE id = ?",
-            [run_id],
-        ).fetchone()
-        if row is None:
-            return None
-        error = json.loads(row[15]) if row[15] else None
-        return RunRecord(
-            run_id=row[0],
-            session_id=row[1],
-            message_id=row[2],
-            endpoint=row[3] or "",
-            model=row[4] or "",
-            status=row[5] or "",
-            timings=RunTimings(
-                first_token_s=row[6] / 1000 if row[6] is not None else None,
-                total_s=row[7] / 1000 if row[7] is not None else None,
-                completion_tokens=row[8] or 0,
-            ),
-            usage=Usage(row[9] or 0, row[8] or 0, row[10] or 0, row[11] or 0),
-            finish_reason=row[12],
-            request_id=row[13],
-            rate_limits=json.loads(row[14]) if row[14] else {},
-            error=RunError(**error) if error else None,
-            cost_usd=row[16],
-            price_status=row[17] or "unknown",
-        )
+        rows = self._db.query(f"SELECT {_RECORD_COLUMNS} FROM runs WHERE id = ?", [run_id])
+        row = next(iter(rows), None)
+        return _record(row) if row is not None else None
 
     def request(self, run_id: int) -> dict[str, Any] | None:
         row = self._db.execute("SELECT request_json FROM runs WHERE id = ?", [run_id]).fetchone()
@@ -129,3 +116,52 @@ class RunQueries:
         ).fetchone()
         names = ("request", "headers", "retries", "error")
         return {n: json.loads(v) if v else None for n, v in zip(names, row or (), strict=False)}
+
+
+def _record(row: dict[str, Any]) -> RunRecord:
+    error = json.loads(row["error_json"]) if row["error_json"] else None
+    ttft, duration = row["ttft_ms"], row["duration_ms"]
+    completion = row["completion_tokens"] or 0
+    return RunRecord(
+        run_id=row["id"],
+        session_id=row["session_id"],
+        message_id=row["message_id"],
+        endpoint=row["endpoint"] or "",
+        model=row["model"] or "",
+        status=_status(row["status"]),
+        timings=RunTimings(
+            first_token_s=ttft / 1000 if ttft is not None else None,
+            total_s=duration / 1000 if duration is not None else None,
+            completion_tokens=completion,
+        ),
+        usage=Usage(
+            prompt_tokens=row["prompt_tokens"] or 0,
+            completion_tokens=completion,
+            cached_tokens=row["cached_tokens"] or 0,
+            reasoning_tokens=row["reasoning_tokens"] or 0,
+        ),
+        finish_reason=row["finish_reason"],
+        request_id=row["request_id"],
+        rate_limits=json.loads(row["rate_limits_json"]) if row["rate_limits_json"] else {},
+        error=RunError.from_dict(error) if error else None,
+        cost_usd=row["cost_usd"],
+        price_status=row["price_status"] or "unknown",
+        kind=_kind(row["kind"]),
+        endpoint_id=row["endpoint_id"] or "",
+        endpoint_kind=row["endpoint_kind"] or "",
+        base_url=row["base_url"] or "",
+    )
+
+
+def _status(value: str | None) -> RunStatus:
+    try:
+        return RunStatus(value or RunStatus.INTERRUPTED)
+    except ValueError:  # written by a newer version
+        return RunStatus.INTERRUPTED
+
+
+def _kind(value: str | None) -> RunKind:
+    try:
+        return RunKind(value or RunKind.CHAT_COMPLETION)
+    except ValueError:
+        return RunKind.CHAT_COMPLETION

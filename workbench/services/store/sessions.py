@@ -42,12 +42,12 @@ class SessionQueries:
         return int(table.last_pk)
 
     def list(self) -> list[SessionSummary]:
-        rows = self._db.execute(_SUMMARY_SQL.format(where="")).fetchall()
-        return [SessionSummary(*row) for row in rows]
+        return [SessionSummary(**row) for row in self._db.query(_SUMMARY_SQL.format(where=""))]
 
     def get(self, session_id: int) -> SessionSummary | None:
-        rows = self._db.execute(_SUMMARY_SQL.format(where="AND s.id = ?"), [session_id]).fetchall()
-        return SessionSummary(*rows[0]) if rows else None
+        rows = self._db.query(_SUMMARY_SQL.format(where="AND s.id = ?"), [session_id])
+        row = next(iter(rows), None)
+        return SessionSummary(**row) if row else None
 
     def rename(self, session_id: int, title: str) -> None:
         title = " ".join(title.split()) or DEFAULT_SESSION_TITLE

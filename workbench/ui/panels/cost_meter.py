@@ -7,12 +7,13 @@ price is never counted as $0, it is named as left out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
@@ -35,6 +36,7 @@ from workbench.services.store import Store
 from workbench.services.store.costs import DaySpend, ModelSpend, Total
 from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
+from workbench.ui.panel_contract import Panel
 
 CHART_DAYS = 30
 MAX_MODELS = 8  # more bars than this are unreadable in a dock; the rest are summed as "others"
@@ -94,14 +96,12 @@ def _day_label(day: date) -> str:
     return f"{day.day} {day:%b}"
 
 
-class CostMeterPanel(QWidget):
-    status_message = Signal(str)
-
+class CostMeterPanel(Panel):
     def __init__(self, store: Store, bus: Bus, guard: BudgetGuard) -> None:
         super().__init__()
         self.setObjectName("panel.costs")
         self._store, self._guard = store, guard
-        self.session_id: int | None = None
+        self.session_id = bus.state.session_id  # the chat's session, opened before this was built
         self._last: tuple[Price, str] | None = None  # the last run's price and model
 
         self.last_run = _Figure(self, "costs.last_run")
@@ -167,6 +167,8 @@ class CostMeterPanel(QWidget):
         self.export_button = QPushButton("Export CSV…", self, objectName="costs.export")
         self.export_button.setToolTip("Every run with its tokens and cost, for a spreadsheet")
         self.export_button.clicked.connect(self.export_dialog)
+        self.export_action = QAction("Export Costs as CSV…", self, objectName="action.costs.export")
+        self.export_action.triggered.connect(self.export_dialog)
         footer = QHBoxLayout()
         footer.addStretch(1)
         footer.addWidget(self.export_button)
@@ -187,6 +189,9 @@ class CostMeterPanel(QWidget):
         bus.session_deleted.connect(self._session_deleted)
         self._load_last_run()
         self.refresh()
+
+    def panel_actions(self) -> Sequence[QAction]:
+        return (self.export_action,)
 
     def _plot(self, name: str) -> pg.PlotWidget:
         plot = pg.PlotWidget(self)
@@ -238,6 +243,7 @@ class CostMeterPanel(QWidget):
         self.today_total.set(*total_parts(today))
         self.month_total.set(*total_parts(costs.this_month(now)))
         self.export_button.setEnabled(self._last is not None)
+        self.export_action.setEnabled(self._last is not None)
         self._show_budget(today.usd)
         if self.isVisible():  # hidden, the charts wait for showEvent
             self._draw_charts(now)

@@ -4,9 +4,9 @@ the answer, the least-sure JSON fields, and forking from an alternative token.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
-    QWidget,
 )
 
 from workbench.core.logprobs import (
@@ -31,7 +30,11 @@ from workbench.core.logprobs import (
 from workbench.core.sessions import Role
 from workbench.services.store import Store
 from workbench.ui.bus import Bus
+from workbench.ui.panel_contract import Panel
 from workbench.ui.widgets.token_heat import ColourLegend, TokenHeatView
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 NO_ANSWER = (
     "Click an answer in the chat or in a compare column to see how sure the model was of each "
@@ -50,9 +53,7 @@ METRIC_LABELS = {
 }
 
 
-class HeatmapPanel(QWidget):
-    status_message = Signal(str)
-
+class HeatmapPanel(Panel):
     def __init__(self, store: Store, bus: Bus, fork_problem: Callable[[], str | None]) -> None:
         super().__init__()
         self.setObjectName("panel.heatmap")
@@ -83,23 +84,9 @@ class HeatmapPanel(QWidget):
         self.hint.setWordWrap(True)
         self.view = TokenHeatView(self)
         self.view.setObjectName("heatmap.tokens")
-        self.plot = pg.PlotWidget(self)
-        self.plot.setObjectName("heatmap.plot")
-        self.plot.setMinimumHeight(90)
-        self.plot.setMaximumHeight(160)
-        self.plot.setBackground(None)  # the window's own colour, light or dark
-        self.plot.setLabel("bottom", "token")
-        self.plot.showGrid(y=True, alpha=0.3)
-        self.plot.setYRange(0, 1)
-        self.plot.setMouseEnabled(x=True, y=False)
-        self.prob_curve = self.plot.plot(pen=pg.mkPen("#2f6fbf", width=1), name="probability")
-        self.entropy_curve = self.plot.plot(pen=pg.mkPen("#c26a00", width=1), name="entropy")
-        self.region = pg.LinearRegionItem(movable=False)
-        self.region.hide()
-        self.plot.addItem(self.region)
-        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
-        self.plot.addItem(self.cursor)
-        self.plot.scene().sigMouseClicked.connect(self._plot_clicked)
+        # Made with the first answer that has logprobs: until then pyqtgraph (and numpy) stay
+        # unloaded, which is most of what this panel would add to the app's start.
+        self.plot: pg.PlotWidget | None = None
         self.fields = QTreeWidget(self, objectName="heatmap.fields")
         self.fields.setHeaderLabels(["JSON field", "min p", "mean p", "value"])
         self.fields.setRootIsDecorated(False)
@@ -111,7 +98,7 @@ class HeatmapPanel(QWidget):
         top.addWidget(self.fields)
         top.setStretchFactor(0, 3)
         split.addWidget(top)
-        split.addWidget(self.plot)
+        self._split = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
@@ -128,6 +115,33 @@ class HeatmapPanel(QWidget):
         bus.answer_selected.connect(self.show_answer)  # the chat also sends it when an answer ends
         bus.run_selected.connect(self.show_run)
         self._show_content(False)
+        if bus.state.answer_id is not None:  # selected before this panel was built
+            self.show_answer(bus.state.answer_id)
+        elif bus.state.run_id is not None:
+            self.show_run(bus.state.run_id)
+
+    def _make_plot(self) -> pg.PlotWidget:
+        import pyqtgraph as pg
+
+        plot = pg.PlotWidget(self)
+        plot.setObjectName("heatmap.plot")
+        plot.setMinimumHeight(90)
+        plot.setMaximumHeight(160)
+        plot.setBackground(None)  # the window's own colour, light or dark
+        plot.setLabel("bottom", "token")
+        plot.showGrid(y=True, alpha=0.3)
+        plot.setYRange(0, 1)
+        plot.setMouseEnabled(x=True, y=False)
+        self.prob_curve = plot.plot(pen=pg.mkPen("#2f6fbf", width=1), name="probability")
+        self.entropy_curve = plot.plot(pen=pg.mkPen("#c26a00", width=1), name="entropy")
+        self.region = pg.LinearRegionItem(movable=False)
+        self.region.hide()
+        plot.addItem(self.region)
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
+        plot.addItem(self.cursor)
+        plot.scene().sigMouseClicked.connect(self._plot_clicked)
+        self._split.addWidget(plot)
+        return plot
 
     # --- following the chat ----------------------------------------------------------------
     def showEvent(self, event) -> None:
@@ -157,6 +171,8 @@ class HeatmapPanel(QWidget):
             self._show_content(False)
             return
         self.infos = token_infos(items)
+        if self.plot is None:
+            self.plot = self._make_plot()
         self.view.set_tokens(self.infos)
         self._apply_metric()
         self._fill_fields("".join(i.token for i in self.infos))
@@ -187,14 +203,15 @@ class HeatmapPanel(QWidget):
         self.legend.set_metric_name(METRIC_LABELS[metric])
         self.view.set_metric(metric)
         self.view.set_threshold(self.threshold.value())
-        xs = list(range(len(self.infos)))
-        self.prob_curve.setData(xs, [i.prob for i in self.infos])
-        if metric is Metric.ENTROPY:
-            self.entropy_curve.setData(xs, [metric_value(i, metric) for i in self.infos])
-            self.entropy_curve.show()
-        else:
-            self.entropy_curve.hide()
-        self.plot.setXRange(0, max(1, len(self.infos)), padding=0.01)
+        if self.plot is not None:
+            xs = list(range(len(self.infos)))
+            self.prob_curve.setData(xs, [i.prob for i in self.infos])
+            if metric is Metric.ENTROPY:
+                self.entropy_curve.setData(xs, [metric_value(i, metric) for i in self.infos])
+                self.entropy_curve.show()
+            else:
+                self.entropy_curve.hide()
+            self.plot.setXRange(0, max(1, len(self.infos)), padding=0.01)
         self._show_summary()
 
     def _show_summary(self) -> None:
@@ -211,11 +228,11 @@ class HeatmapPanel(QWidget):
 
     # --- linking text, plot and fields --------------------------------------------------------
     def _hovered(self, index: int) -> None:
-        if index >= 0:
+        if index >= 0 and self.plot is not None:
             self.cursor.setValue(index)
 
     def _plot_clicked(self, event) -> None:
-        if not self.infos:
+        if not self.infos or self.plot is None:
             return
         point = self.plot.getPlotItem().vb.mapSceneToView(event.scenePos())
         index = min(max(0, round(point.x())), len(self.infos) - 1)
@@ -224,6 +241,8 @@ class HeatmapPanel(QWidget):
         self.view.select_range(index, index)
 
     def _text_selected(self, first: int, last: int) -> None:
+        if self.plot is None:
+            return
         if first < 0:
             self.region.hide()
             return

@@ -7,7 +7,6 @@ import html
 import json
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,6 +25,7 @@ from workbench.core.request_code import curl_code, python_code
 from workbench.core.runs import RunRecord
 from workbench.services.store import Store
 from workbench.ui.bus import Bus
+from workbench.ui.panel_contract import Panel
 
 NO_RUN = "Click an answer in the chat to inspect the request that produced it."
 _INTERESTING = ("x-request-id", "openai-processing-ms", "openai-model", "retry-after")
@@ -39,10 +39,8 @@ def _code_view(parent: QWidget, name: str) -> QPlainTextEdit:
     return view
 
 
-class InspectorPanel(QWidget):
-    status_message = Signal(str)
-
-    def __init__(self, store: Store, bus: Bus, base_url_for: Callable[[str], str]) -> None:
+class InspectorPanel(Panel):
+    def __init__(self, store: Store, bus: Bus, base_url_for: Callable[[RunRecord], str]) -> None:
         super().__init__()
         self.setObjectName("panel.inspector")
         self._store, self._base_url_for = store, base_url_for
@@ -75,6 +73,10 @@ class InspectorPanel(QWidget):
         self._set_shown(False)
         bus.answer_selected.connect(self.show_answer)  # the chat also sends it when an answer ends
         bus.run_selected.connect(self.show_run)
+        if bus.state.answer_id is not None:  # selected before this panel was built
+            self.show_answer(bus.state.answer_id)
+        elif bus.state.run_id is not None:
+            self.show_run(bus.state.run_id)
 
     def _set_shown(self, shown: bool) -> None:
         self.hint.setVisible(not shown)
@@ -94,7 +96,7 @@ class InspectorPanel(QWidget):
         exchange = self._store.runs.exchange(record.run_id)
         request = exchange["request"] or {}
         self.request.setPlainText(json.dumps(request, indent=2, ensure_ascii=False))
-        base_url = self._base_url_for(record.endpoint)
+        base_url = self._base_url_for(record)
         self.python.setPlainText(python_code(base_url, request))
         self.curl.setPlainText(curl_code(base_url, request))
         self.overview.setHtml(_overview_html(record, exchange))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QToolButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from workbench.core.clock import ago
 from workbench.core.sessions import MATCH_END, MATCH_START, SearchHit, SessionSummary
 from workbench.services.store.sessions import SessionQueries
 from workbench.ui.bus import Bus
+from workbench.ui.panel_contract import Panel
 from workbench.ui.widgets.html_delegate import HTML_ROLE, HtmlDelegate
 
 SESSION_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -58,9 +58,7 @@ class _DeleteSession(QUndoCommand):
         self._panel.select_session(self._id)
 
 
-class SessionsPanel(QWidget):
-    status_message = Signal(str)
-
+class SessionsPanel(Panel):
     def __init__(self, sessions: SessionQueries, bus: Bus, undo_stack: QUndoStack) -> None:
         super().__init__()
         self.setObjectName("panel.sessions")
@@ -110,9 +108,12 @@ class SessionsPanel(QWidget):
         bus.sessions_changed.connect(self.refresh)
         bus.session_renamed.connect(lambda *_: self.refresh())
         bus.session_opened.connect(self._follow_opened)
+        bus.new_session_requested.connect(self.new_session)
         self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
         self.list.itemClicked.connect(lambda _item: self._open_current())
         self.refresh()
+        if bus.state.session_id is not None:  # opened before this panel was built
+            self.select_session(bus.state.session_id)
 
     def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QToolButton:
         button = QToolButton(text=text, toolTip=tip, autoRaise=True)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.models import ModelTraits, unsupported_reason
+from workbench.core.model_traits import ModelTraits, unsupported_reason
 from workbench.core.runs import REASONING_EFFORTS, RESPONSE_FORMATS, RunParams
 
 UNSET = "default"

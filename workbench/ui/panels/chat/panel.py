@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-import openai
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QSplitter, QVBoxLayout, QWidget
 from shiboken6 import Shiboken
 
 from workbench.core import export
-from workbench.core.models import prefix_continuation_problem, traits_for
-from workbench.core.runs import ChatTurn, RunParams, RunRecord, RunRequest, request_body
+from workbench.core.model_traits import prefix_continuation_problem
+from workbench.core.runs import RunParams, RunRecord
 from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
 from workbench.core.tree import MessageTree
-from workbench.services.connector import Connector
+from workbench.services.chat_service import ChatService, ChatSettings
+from workbench.services.model_catalog import CatalogError, ModelCatalog
 from workbench.services.store import Store
 from workbench.services.tokens import TokenCounter
 from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
+from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
 from workbench.ui.panels.chat.message_card import MessageCard
@@ -41,7 +42,8 @@ class ChatDeps:
     bus: Bus
     tasks: BackgroundTasks
     undo: QUndoStack
-    connector: Connector
+    chat: ChatService
+    catalog: ModelCatalog
     tokens: TokenCounter
     budget: BudgetGuard | None = None  # asked before each run; None: no budget to keep
 
@@ -62,9 +64,7 @@ class _DeleteMessages(QUndoCommand):
         self.panel.reopen(self.session_id, self.leaf_before)
 
 
-class ChatPanel(QWidget):
-    status_message = Signal(str)
-
+class ChatPanel(Panel):
     def __init__(self, deps: ChatDeps, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel.chat")
@@ -75,7 +75,6 @@ class ChatPanel(QWidget):
         self.path: list[Message] = []
         self._history_tokens = 0
         self._draft_tokens = 0
-        self._listed_models: dict[str, dict] = {}
 
         self.view = ConversationView(self)
         self.composer = Composer(self)
@@ -110,8 +109,6 @@ class ChatPanel(QWidget):
         deps.bus.session_deleted.connect(self._session_deleted)
         deps.bus.active_endpoint_changed.connect(lambda _id: self.load_models())
         deps.bus.fork_requested.connect(self.fork)
-        deps.bus.logprobs_wanted.connect(self._want_logprobs)
-        self._logprobs_wanted = False
         self.view.show_path([], lambda _i: None, EMPTY_TEXT)  # type: ignore[arg-type,return-value]
         self._apply_traits()
 
@@ -167,8 +164,7 @@ class ChatPanel(QWidget):
 
     def _ensure_session(self) -> int:
         if self.session_id is None:
-            session_id = self.deps.store.sessions.create()
-            self._save_settings(session_id)
+            session_id = self.deps.chat.new_session(self.settings())
             self.reopen(session_id, None)
             self.deps.bus.sessions_changed.emit()
             self.deps.bus.session_opened.emit(session_id)
@@ -176,6 +172,14 @@ class ChatPanel(QWidget):
         return self.session_id
 
     # --- sending -------------------------------------------------------------------------------
+    def settings(self) -> ChatSettings:
+        """What the side panel holds: endpoint, parameters and system prompt."""
+        return ChatSettings(
+            self.deps.chat.runs.endpoint(None).id,
+            self.params.params(),
+            self.params.system_prompt.toPlainText(),
+        )
+
     def send(self, text: str) -> None:
         problem = self.params.schema_problem()
         if problem:
@@ -187,10 +191,10 @@ class ChatPanel(QWidget):
         editing = self.composer.editing_id
         parent = self.tree.by_id[editing].parent_id if editing in self.tree.by_id else self.leaf_id
         # Committed before any request goes out: the question survives whatever happens next.
-        question = self.deps.store.conversation.add(session_id, Role.USER, text, parent)
+        answer = self.deps.chat.ask(session_id, text, parent)
         self.composer.end_edit()
         self.composer.editor.clear()
-        self._answer(session_id, question)
+        self._show_and_start(session_id, answer)
 
     def regenerate(self, message_id: int) -> None:
         message = self.tree.by_id.get(message_id)
@@ -200,7 +204,8 @@ class ChatPanel(QWidget):
             return
         if not self._budget_allows(self._history_tokens):
             return
-        self._answer(self.session_id, message.parent_id)
+        answer = self.deps.chat.add_answer(self.session_id, message.parent_id)
+        self._show_and_start(self.session_id, answer)
 
     def continue_answer(self, message_id: int) -> None:
         message = self.tree.by_id.get(message_id)
@@ -208,72 +213,40 @@ class ChatPanel(QWidget):
             return
         if not self._budget_allows(self._history_tokens):
             return
-        self.deps.store.conversation.settle(message_id, message.content, MessageStatus.STREAMING)
-        self.reopen(self.session_id, message_id)
-        self._start_stream(self.session_id, message_id, prefix=message.content)
+        prefix = self.deps.chat.begin_continue(message)
+        self._show_and_start(self.session_id, message_id, prefix)
 
     def fork(self, message_id: int, prefix: str) -> None:
         """A new answer next to `message_id` that starts with `prefix` (an alternative token)."""
-        message = self.deps.store.conversation.get(message_id)
-        if message is None or message.parent_id is None:
-            return
         if not self._budget_allows(self._history_tokens):
             return
-        self.open_session(message.session_id)
-        fork = self.deps.store.conversation.add(
-            message.session_id, Role.ASSISTANT, "", message.parent_id, MessageStatus.STREAMING
-        )
-        self.reopen(message.session_id, fork)
-        self._start_stream(message.session_id, fork, prefix=prefix)
+        fork = self.deps.chat.add_fork(message_id)
+        if fork is None:
+            return
+        self.open_session(fork.session_id)
+        self._show_and_start(fork.session_id, fork.id, prefix)
 
     def _budget_allows(self, prompt_tokens: int) -> bool:
         """Asks first when the run would pass today's budget; False if the user said no."""
         guard = self.deps.budget
         if guard is None:
             return True
-        endpoint = self.deps.connector.endpoint(None)
-        params = self.params.params()
-        model = params.model or endpoint.default_model
-        kind, url = str(endpoint.kind), endpoint.base_url
-        allowed = guard.check(self, model, kind, url, prompt_tokens, params.max_tokens)
-        verdict = guard.last_verdict
-        if not allowed and verdict is not None:
-            self.status_message.emit(f"Not sent: {verdict.reason}.")
-        elif verdict is not None and verdict.message and not verdict.asks:  # near the budget
-            self.status_message.emit(verdict.message)
-        return allowed
+        estimate = self.deps.chat.estimate(self.settings(), prompt_tokens)
+        return guard.allows(self, [estimate], say=self.status_message.emit)
 
-    def _want_logprobs(self, wanted: bool) -> None:
-        self._logprobs_wanted = wanted
-
-    def _answer(self, session_id: int, question_id: int) -> None:
-        answer = self.deps.store.conversation.add(
-            session_id, Role.ASSISTANT, "", question_id, MessageStatus.STREAMING
-        )
-        self.reopen(session_id, answer)
-        self._start_stream(session_id, answer)
-
-    def _start_stream(self, session_id: int, answer_id: int, prefix: str = "") -> None:
-        endpoint = self.deps.connector.endpoint(None)
-        params = self.params.params()
-        if not params.model:  # sent before the endpoint's models were listed (`--prompt`)
-            params = replace(params, model=endpoint.default_model)
+    def _show_and_start(self, session_id: int, answer_id: int, prefix: str = "") -> None:
+        self.reopen(session_id, answer_id)
+        settings = self.settings()
         history = [m for m in self.path if m.id != answer_id]
-        turns = [ChatTurn(str(m.role), m.content) for m in history if m.content]
-        system = self.params.system_prompt.toPlainText().strip()
-        if system:
-            turns.insert(0, ChatTurn("system", system))
-        if self._logprobs_wanted and self.traits.logprobs and not params.logprobs:
-            # The heatmap is open: ask for what it shows, whatever the form says.
-            params = replace(params, logprobs=True, top_logprobs=params.top_logprobs or 5)
-        request = RunRequest(
-            endpoint.id, params, tuple(turns), continue_from=prefix, endpoint_kind=endpoint.kind
-        )
-        self._save_settings(session_id)
+        request = self.deps.chat.request(settings, history, prefix)
+        self.deps.chat.save_settings(session_id, settings)
         card = self.view.cards.get(answer_id)
         if card is not None:
             card.body.set_markdown(prefix)
-        self.streams.start(session_id, answer_id, endpoint, request_body(request), prefix, card)
+        run = self.deps.chat.start(
+            session_id, answer_id, request, lambda e: self.streams.on_event(answer_id, e), prefix
+        )
+        self.streams.start(run, card)
         self.composer.set_busy(True)
 
     def stop(self) -> None:
@@ -290,26 +263,14 @@ class ChatPanel(QWidget):
             message = self.tree.by_id.get(record.message_id)
             if card is not None and message is not None and message.content != card.body.text():
                 card.body.set_markdown(message.content)  # tool calls or a refusal mark added
-        self._auto_title(session_id)
+        title = self.deps.chat.auto_title(session_id)
+        if title is not None and session_id is not None:
+            self.deps.bus.session_renamed.emit(session_id, title)
         self.deps.bus.sessions_changed.emit()
-        self.deps.bus.run_finished.emit(record)
         if session_id == self.session_id:
             self.deps.bus.answer_selected.emit(record.message_id)
-        if not self._listed_models:
+        if not self.deps.catalog.listed(None):
             self.load_models()
-
-    def _auto_title(self, session_id: int | None) -> None:
-        summary = self.deps.store.sessions.get(session_id) if session_id else None
-        if summary is None or summary.title != DEFAULT_SESSION_TITLE:
-            return
-        first = next(
-            (m for m in self.deps.store.conversation.visible(summary.id) if m.role is Role.USER),
-            None,
-        )
-        if first is not None:
-            title = export.auto_title(first.content)
-            self.deps.store.sessions.rename(summary.id, title)
-            self.deps.bus.session_renamed.emit(summary.id, title)
 
     # --- editing the tree ----------------------------------------------------------------------
     def edit_last(self) -> None:
@@ -391,7 +352,7 @@ class ChatPanel(QWidget):
         card.sibling_requested.connect(self.show_sibling)
         card.copied.connect(self.status_message)
         card.selected.connect(self._card_selected)
-        endpoint = self.deps.connector.endpoint(None)
+        endpoint = self.deps.chat.runs.endpoint(None)
         card.set_continue_problem(prefix_continuation_problem(endpoint.kind, endpoint.name))
         self.streams.attach(card)
         if card.message.run_id is not None and not self.streams.is_running(card.message.id):
@@ -408,32 +369,27 @@ class ChatPanel(QWidget):
     def _save_settings(self, session_id: int | None = None) -> None:
         target = session_id if isinstance(session_id, int) else self.session_id
         if target is not None:
-            self.deps.store.conversation.save_settings(
-                target,
-                self.params.system_prompt.toPlainText(),
-                self.deps.connector.endpoints.active_id,
-                self.params.params(),
-            )
+            self.deps.chat.save_settings(target, self.settings())
 
     def load_models(self) -> None:
-        endpoint = self.deps.connector.endpoint(None)
-        if endpoint.is_local and not self.deps.connector.local.running:
-            # Don't start the model just to list it; it is listed after the first answer.
-            self.params.set_models([endpoint.default_model] if endpoint.default_model else [])
-            self._apply_traits()
+        catalog = self.deps.catalog
+        known = catalog.known(None)
+        if known is None:
+            self.deps.tasks.start("Listing models", self._fetch_models())
             return
-        self.deps.tasks.start("Listing models", self._fetch_models(endpoint.id))
+        self.params.set_models(known)
+        self._apply_traits()
 
-    async def _fetch_models(self, endpoint_id: str) -> None:
+    async def _fetch_models(self) -> None:
         try:
-            listed = await self.deps.connector.models(endpoint_id)
-            if not Shiboken.isValid(self):  # the panel closed while the list was coming
-                return
-        except (openai.OpenAIError, OSError) as exc:
-            self.status_message.emit(f"Could not list the endpoint's models: {exc}")
+            listed = await self.deps.catalog.fetch(None)
+        except CatalogError as exc:
+            if Shiboken.isValid(self):
+                self.status_message.emit(str(exc))
             return
-        self._listed_models = {str(m.get("id")): m for m in listed}
-        self.params.set_models(list(self._listed_models))
+        if not Shiboken.isValid(self):  # the panel closed while the list was coming
+            return
+        self.params.set_models(listed)
         self._apply_traits()
 
     def _model_changed(self, _model: str) -> None:
@@ -441,9 +397,7 @@ class ChatPanel(QWidget):
         self._count_history()
 
     def _apply_traits(self) -> None:
-        model = self.params.params().model or self.deps.connector.endpoint(None).default_model
-        kind = str(self.deps.connector.endpoint(None).kind)
-        self.traits = traits_for(model, kind, self._listed_models.get(model))
+        self.traits = self.deps.catalog.traits(None, self.params.params().model)
         self.params.apply_traits(self.traits)
         self._show_tokens(0)
 

@@ -11,16 +11,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from workbench.core.endpoints import Endpoint
-from workbench.core.runs import RetryScheduled, RunEvent, RunFailed, TextDelta
+from workbench.core.runs import RetryScheduled, RunEvent, RunFailed, RunRecord, RunStatus, TextDelta
 from workbench.core.sessions import MessageStatus
-from workbench.services.chat_run import ChatRun, RunTarget
+from workbench.services.run_pipeline import Run
 from workbench.ui.panels.chat.message_card import MessageCard
 
 
 @dataclass(slots=True)
 class _Live:
-    run: ChatRun
+    run: Run
     task: asyncio.Task[Any]
     card: MessageCard | None
 
@@ -41,56 +40,35 @@ class AnswerStreams(QObject):
     def is_running(self, message_id: int) -> bool:
         return message_id in self._live
 
-    def start(
-        self,
-        session_id: int,
-        message_id: int,
-        endpoint: Endpoint,
-        body: dict[str, Any],
-        prefix: str,
-        card: MessageCard | None,
-    ) -> None:
-        deps = self.panel.deps
-        target = RunTarget(
-            session_id,
-            message_id,
-            endpoint.name,
-            body,
-            prefix,
-            endpoint_kind=str(endpoint.kind),
-            endpoint_url=endpoint.base_url,
-        )
-        run = ChatRun(deps.store, target, lambda event: self._on_event(message_id, event))
-        task = deps.tasks.start("Answering", self._execute(message_id, run, endpoint.id))
+    def start(self, run: Run, card: MessageCard | None) -> None:
+        """Send `run` (built with `on_event` as its listener) and show it in `card`."""
+        message_id = run.origin.message_id
+        assert message_id is not None, "a chat run writes into a message"
+        task = self.panel.deps.tasks.start("Answering", self._execute(message_id, run))
         self._live[message_id] = _Live(run, task, card)
         if card is not None:
             card.set_status(MessageStatus.STREAMING)
 
-    async def _execute(self, message_id: int, run: ChatRun, endpoint_id: str) -> None:
-        cancelled = False
-        connector = self.panel.deps.connector
+    async def _execute(self, message_id: int, run: Run) -> None:
+        runs = self.panel.deps.chat.runs
         try:
-            record = await run.execute(lambda: connector.client(endpoint_id))
+            await runs.execute(run, lambda record: self._settled(message_id, record))
         except asyncio.CancelledError:
-            if self._closed:
-                raise
-            cancelled = True
-            record = run.record("stopped")
+            if not self._closed and run.result is None:  # cancelled before it was settled
+                self._settled(message_id, run.record(RunStatus.STOPPED))
+            raise
+
+    def _settled(self, message_id: int, record: RunRecord) -> None:
+        """The run ended (complete, failed or stopped): the card shows its record."""
+        if self._closed:  # the window is going: tell no one
+            return
         live = self._live.pop(message_id, None)
         if live is not None and live.card is not None and not _deleted(live.card):
             card = live.card
             card.body.finish()
-            card.set_status(
-                MessageStatus.STOPPED
-                if cancelled
-                else MessageStatus.ERROR
-                if record.error
-                else MessageStatus.COMPLETE
-            )
+            card.set_status(MessageStatus(str(record.status)))
             card.show_record(record)
         self.finished.emit(record)
-        if cancelled:
-            raise asyncio.CancelledError
 
     def attach(self, card: MessageCard) -> None:
         """A card was (re)built for a message; if it is streaming, show what has arrived."""
@@ -100,7 +78,7 @@ class AnswerStreams(QObject):
             card.body.set_markdown(live.run.text)
             card.set_status(MessageStatus.STREAMING)
 
-    def _on_event(self, message_id: int, event: RunEvent) -> None:
+    def on_event(self, message_id: int, event: RunEvent) -> None:
         live = self._live.get(message_id)
         card = live.card if live is not None else None
         if card is None or _deleted(card):
@@ -120,10 +98,11 @@ class AnswerStreams(QObject):
         return True
 
     def stop_session(self, session_id: int) -> bool:
-        ids = [i for i, live in self._live.items() if live.run.target.session_id == session_id]
+        ids = [i for i, live in self._live.items() if live.run.origin.session_id == session_id]
         return any([self.stop_message(i) for i in ids])
 
     def abandon_all(self) -> None:
+        """The window is closing: keep every answer as it is, marked interrupted."""
         self._closed = True
         for live in self._live.values():
             live.run.abandon()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.comparison import ColumnSpec, SavedColumn, params_summary
 from workbench.core.endpoints import Endpoint
-from workbench.core.models import ModelTraits
+from workbench.core.model_traits import ModelTraits
 from workbench.core.run_text import retry_line, stats_line
 from workbench.core.runs import (
     RetryScheduled,
@@ -286,11 +286,8 @@ class CompareColumn(QFrame):
         answer.record, answer.retry = record, ""
         answer.text[:] = [content]
         answer.error = record.error or answer.error
-        answer.status = {
-            "complete": MessageStatus.COMPLETE,
-            "stopped": MessageStatus.STOPPED,
-            "interrupted": MessageStatus.INTERRUPTED,
-        }.get(record.status, MessageStatus.ERROR)
+        # A run's status names the same states as its answer's.
+        answer.status = MessageStatus(str(record.status))
         if repeat == self.shown:
             self.body.finish()
             self._show_answer(refresh_text=self.body.text() != content)
@@ -350,7 +347,8 @@ class CompareColumn(QFrame):
             status = answer.record.finish_reason or answer.record.status
             self.stats.setText(f"{stats_line(answer.record, with_model=False)} · {status}")
         else:
-            self.stats.setText({"streaming": "answering…"}.get(answer.status, answer.status))
+            streaming = answer.status is MessageStatus.STREAMING
+            self.stats.setText("answering…" if streaming else str(answer.status))
         self.send_button.setEnabled(bool(answer and answer.record and answer.content))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

@@ -8,11 +8,10 @@ chat as a branch. Every comparison is saved and can be reopened.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-import openai
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,15 +34,17 @@ from workbench.core.comparison import (
     MIN_COLUMNS,
     ColumnSpec,
     SavedComparison,
+    column_turns,
     problem_with,
 )
-from workbench.core.models import traits_for
-from workbench.core.runs import ChatTurn, RunEvent, RunParams, RunRecord
+from workbench.core.runs import ChatTurn, RunEvent, RunKind, RunParams, RunRecord, RunRequest
 from workbench.core.tree import MessageTree
 from workbench.services.comparison_run import ComparisonRun, answer_into_chat
-from workbench.services.connector import Connector
+from workbench.services.model_catalog import CatalogError, ModelCatalog
+from workbench.services.run_service import RunService
 from workbench.services.store import Store
 from workbench.ui.bus import Bus
+from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.compare.column import CompareColumn, ParamsDialog
 from workbench.ui.panels.compare.insights import CompareInsights
 from workbench.ui.tasks import BackgroundTasks
@@ -54,23 +55,21 @@ class CompareDeps:
     store: Store
     bus: Bus
     tasks: BackgroundTasks
-    connector: Connector
+    runs: RunService
+    catalog: ModelCatalog
     budget: Any = None  # ui.budget_guard.BudgetGuard, asked before money is spent
 
 
-class ComparePanel(QWidget):
-    status_message = Signal(str)
-
+class ComparePanel(Panel):
     def __init__(self, deps: CompareDeps, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel.compare")
         self.deps = deps
-        self.session_id: int | None = None
+        self.session_id = deps.bus.state.session_id  # the chat's, opened before this was built
         self.columns: list[CompareColumn] = []
         self.comparison: SavedComparison | None = None
         self._run: ComparisonRun | None = None
         self._task: asyncio.Task[Any] | None = None
-        self._models: dict[str, list[str]] = {}
 
         self.prompt = QPlainTextEdit(self, objectName="compare_prompt")
         self.prompt.setPlaceholderText("A prompt for every column  (Ctrl+Enter runs, Esc stops)")
@@ -139,8 +138,6 @@ class ComparePanel(QWidget):
         QShortcut(QKeySequence("Ctrl+Enter"), self.prompt, self.run)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
         deps.bus.session_opened.connect(self._session_opened)
-        deps.bus.logprobs_wanted.connect(self._want_logprobs)
-        self._logprobs_wanted = False
         deps.bus.endpoints_changed.connect(self._endpoints_changed)
         for _ in range(MIN_COLUMNS):
             self.add_column()
@@ -153,7 +150,7 @@ class ComparePanel(QWidget):
             return None
         if spec is None:
             spec = self.columns[-1].spec() if self.columns else self._chat_spec()
-        column = CompareColumn(self.deps.connector.endpoints.endpoints, spec, self.columns_row)
+        column = CompareColumn(self.deps.runs.endpoints, spec, self.columns_row)
         column.endpoint_changed.connect(self._load_models)
         column.remove_requested.connect(self.remove_column)
         column.chat_settings_requested.connect(self.copy_chat_settings)
@@ -195,11 +192,10 @@ class ComparePanel(QWidget):
 
     def _chat_spec(self) -> ColumnSpec:
         """The open chat session's settings, or the active endpoint with its defaults."""
-        connector = self.deps.connector
         prompt, endpoint_id, params = "", None, RunParams()
         if self.session_id is not None:
             prompt, endpoint_id, params = self.deps.store.conversation.settings(self.session_id)
-        endpoint = connector.endpoint(endpoint_id)
+        endpoint = self.deps.runs.endpoint(endpoint_id)
         if not params.model:
             params = RunParams(model=endpoint.default_model)
         return ColumnSpec(endpoint.id, endpoint.name, params, prompt)
@@ -211,60 +207,43 @@ class ComparePanel(QWidget):
 
     def edit_parameters(self, column: CompareColumn) -> None:
         spec = column.spec()
-        endpoint = self.deps.connector.endpoint(spec.endpoint_id)
-        traits = traits_for(spec.params.model, str(endpoint.kind), None)
-        dialog = ParamsDialog(spec, self._models.get(spec.endpoint_id, []), traits, self)
+        catalog = self.deps.catalog
+        traits = catalog.traits(spec.endpoint_id, spec.params.model)
+        dialog = ParamsDialog(spec, catalog.known(spec.endpoint_id) or [], traits, self)
         if dialog.exec():
             column.set_parameters(*dialog.values())
             self._columns_changed()
 
     def _load_models(self, column: CompareColumn) -> None:
         endpoint_id = column.spec().endpoint_id
-        endpoint = self.deps.connector.endpoints.get(endpoint_id)
-        if endpoint is None:
+        if self.deps.runs.find_endpoint(endpoint_id) is None:
             return
-        if endpoint_id in self._models:
-            column.set_models(self._models[endpoint_id])
-        elif endpoint.is_local and not self.deps.connector.local.running:
-            # Don't start the model just to list it.
-            column.set_models([endpoint.default_model] if endpoint.default_model else [])
-        else:
+        known = self.deps.catalog.known(endpoint_id)
+        if known is None:
             self.deps.tasks.start("Listing models", self._fetch_models(endpoint_id), quiet=True)
+        else:
+            column.set_models(known)
 
     async def _fetch_models(self, endpoint_id: str) -> None:
         try:
-            listed = await self.deps.connector.models(endpoint_id)
-        except (openai.OpenAIError, OSError) as exc:
-            self.status_message.emit(f"Could not list the endpoint's models: {exc}")
+            listed = await self.deps.catalog.fetch(endpoint_id)
+        except CatalogError as exc:
+            if Shiboken.isValid(self):
+                self.status_message.emit(str(exc))
             return
         if not Shiboken.isValid(self):
             return
-        self._models[endpoint_id] = [str(m.get("id")) for m in listed]
         for column in self.columns:
             if column.spec().endpoint_id == endpoint_id:
-                column.set_models(self._models[endpoint_id])
+                column.set_models(listed)
 
     def _endpoints_changed(self) -> None:
-        self._models.clear()
+        self.deps.catalog.forget()
         for column in self.columns:
-            column.set_endpoints(self.deps.connector.endpoints.endpoints)
+            column.set_endpoints(self.deps.runs.endpoints)
 
     def _session_opened(self, session_id: int) -> None:
         self.session_id = session_id
-
-    def _want_logprobs(self, wanted: bool) -> None:
-        self._logprobs_wanted = wanted
-
-    def _with_logprobs(self, spec: ColumnSpec) -> ColumnSpec:
-        """While the token heatmap is open, ask for what it shows, as the chat does."""
-        params = spec.params
-        if not self._logprobs_wanted or params.logprobs:
-            return spec
-        kind = str(self.deps.connector.endpoint(spec.endpoint_id).kind)
-        if not traits_for(params.model, kind, None).logprobs:
-            return spec
-        top = params.top_logprobs or 5
-        return replace(spec, params=replace(params, logprobs=True, top_logprobs=top))
 
     def _answer_shown(self, column: CompareColumn) -> None:
         self._show_diff()
@@ -284,7 +263,7 @@ class ComparePanel(QWidget):
         if self._task is not None:
             return
         prompt = self.prompt.toPlainText().strip()
-        specs = tuple(self._with_logprobs(c.spec()) for c in self.columns)
+        specs = tuple(c.spec() for c in self.columns)
         repeats = self.repeats.value()
         problem = problem_with(prompt, specs, repeats)
         if problem:
@@ -305,9 +284,7 @@ class ComparePanel(QWidget):
         for column in self.columns:
             column.begin()
             column.set_consistency("")
-        run = ComparisonRun(
-            self.deps.store, self.deps.connector, comparison, self._on_event, self._on_finished
-        )
+        run = ComparisonRun(self.deps.runs, comparison, self._on_event, self._on_finished)
         self._run = run
         self._task = self.deps.tasks.start("Comparing", self._execute(run))
         self._set_busy(True)
@@ -349,7 +326,6 @@ class ComparePanel(QWidget):
             self.columns[position].on_event(repeat, answer_id, event)
 
     def _on_finished(self, position: int, repeat: int, answer_id: int, record: RunRecord) -> None:
-        self.deps.bus.run_finished.emit(record)  # the cost meter counts compare runs too
         if not Shiboken.isValid(self) or position >= len(self.columns):
             return
         answer = self.deps.store.comparisons.answer_for_run(record.run_id)
@@ -362,7 +338,7 @@ class ComparePanel(QWidget):
         conversation = self.deps.store.conversation
         tree = MessageTree(conversation.visible(self.session_id))
         path = tree.path_to(conversation.current_leaf(self.session_id))
-        turns = tuple(ChatTurn(str(m.role), m.content) for m in path if m.content)
+        turns = tuple(ChatTurn.of(str(m.role), m.content) for m in path if m.content)
         return turns, (path[-1].id if path else None)
 
     def _budget_allows(
@@ -371,22 +347,14 @@ class ComparePanel(QWidget):
         guard = self.deps.budget
         if guard is None:
             return True
-        # A rough prompt size (4 characters a token) is enough to judge a budget.
-        chars = len(prompt) + sum(len(t.content) for t in history)
-        runs = []
+        runs = self.deps.runs
+        estimates = []
         for spec in specs:
-            endpoint = self.deps.connector.endpoint(spec.endpoint_id)
-            system = len(spec.system_prompt)
-            runs.append(
-                (
-                    spec.params.model,
-                    str(endpoint.kind),
-                    endpoint.base_url,
-                    (chars + system) // 4 + 1,
-                    spec.params.max_tokens,
-                )
-            )
-        return bool(guard.check_many(self, runs, k))
+            turns = column_turns(spec, history, prompt)
+            request = RunRequest(RunKind.CHAT_COMPLETION, spec.endpoint_id, spec.params, turns)
+            # A rough prompt size (4 characters a token) is enough to judge a budget.
+            estimates.append(runs.estimate(request, len(request.prompt_text()) // 4 + 1))
+        return bool(guard.allows(self, estimates, k))
 
     # --- insights: consistency and diff --------------------------------------------------------
     def _update_insights(self, position: int | None = None) -> None:

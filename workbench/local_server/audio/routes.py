@@ -20,15 +20,15 @@ import numpy as np
 from starlette.requests import Request
 from starlette.responses import Response
 
-from workbench.local_server.audio_form import Form, read_form
-from workbench.local_server.audio_formats import (
+from workbench.local_server.audio.form import Form, read_form
+from workbench.local_server.audio.formats import (
     LANGUAGE_NAMES,
     RESPONSE_FORMATS,
     Transcript,
     render,
 )
 from workbench.local_server.errors import ApiError, bad_field, unsupported
-from workbench.local_server.models import DEFAULT_WHISPER_MODEL_ID
+from workbench.local_server.model_files import DEFAULT_WHISPER_MODEL_ID
 from workbench.local_server.state import ServerState
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from workbench.local_server.chat_request import ChatRequest
+from workbench.local_server.chat.request import ChatRequest
+from workbench.local_server.chat.tools import history_text, system_text
 from workbench.local_server.engine import ChatEngine
 from workbench.local_server.errors import bad_field
-from workbench.local_server.tools import history_text, system_text
 
 
 def build_prompt(engine: ChatEngine, request: ChatRequest) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.core.endpoints import EndpointKind
-from workbench.core.models import ModelTraits, traits_for, unsupported_reason
+from workbench.core.model_traits import ModelTraits, traits_for, unsupported_reason
 
 
 @pytest.mark.parametrize(

@@ -17,11 +17,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from workbench.local_server import chat_request, tools
 from workbench.local_server.app import read_json
-from workbench.local_server.chat_generate import FinishEvent, PieceEvent, ToolModeEvent, generate
-from workbench.local_server.chat_prompt import build_prompt
-from workbench.local_server.chat_runner import Job, start
+from workbench.local_server.chat import tools
+from workbench.local_server.chat.generate import FinishEvent, PieceEvent, ToolModeEvent, generate
+from workbench.local_server.chat.prompt import build_prompt
+from workbench.local_server.chat.request import ChatRequest
+from workbench.local_server.chat.request import parse as parse_request
+from workbench.local_server.chat.worker import Job, start
 from workbench.local_server.engine import ChatEngine, GrammarError
 from workbench.local_server.errors import ApiError, bad_field
 from workbench.local_server.state import ServerState
@@ -62,7 +64,7 @@ def fingerprint(state: ServerState) -> str:
 async def handle(request: Request, state: ServerState) -> Response:
     body = await read_json(request)
     engine: ChatEngine = state.chat_engine
-    req = chat_request.parse(body, state.chat_model_id, engine.n_vocab)
+    req = parse_request(body, state.chat_model_id, engine.n_vocab)
     prompt = engine.tokenize(build_prompt(engine, req))
     if len(prompt) >= engine.n_ctx:
         raise ApiError(
@@ -129,7 +131,7 @@ def _tool_calls(parser: tools.ToolCallParser) -> list[dict[str, Any]]:
 
 
 async def _complete(
-    request: Request, job: Job, req: chat_request.ChatRequest, meta: _Meta, prompt_tokens: int
+    request: Request, job: Job, req: ChatRequest, meta: _Meta, prompt_tokens: int
 ) -> Response:
     choices = [_Choice(i) for i in range(req.n)]
     completion_tokens = cached = 0
@@ -168,7 +170,7 @@ async def _complete(
     )
 
 
-def _final_choice(choice: _Choice, req: chat_request.ChatRequest) -> dict[str, Any]:
+def _final_choice(choice: _Choice, req: ChatRequest) -> dict[str, Any]:
     message: dict[str, Any] = {
         "role": "assistant",
         "content": choice.content,
@@ -217,9 +219,7 @@ class _EventStream(StreamingResponse):
             self.job.cancel.set()
 
 
-async def _sse(
-    job: Job, req: chat_request.ChatRequest, meta: _Meta, prompt_tokens: int
-) -> AsyncIterator[str]:
+async def _sse(job: Job, req: ChatRequest, meta: _Meta, prompt_tokens: int) -> AsyncIterator[str]:
     choices = [_Choice(i) for i in range(req.n)]
     completion_tokens = cached = 0
 

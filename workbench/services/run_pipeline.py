@@ -1,6 +1,8 @@
-"""One chat answer from request to stored record: stream it, checkpoint it, time it, keep it.
+"""One run of any kind from request to stored record: send it, checkpoint it, time it, keep it.
 
-Qt-free, so the same path runs in the app, the tests and the benches.
+The adapter for the request's kind builds the wire body and makes the SDK call; everything
+around it (the run's row, checkpoints, timings, price, the settled record) is the same for every
+kind. Qt-free, so the same path runs in the app, the tests and the benches.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any, Protocol
 
 import openai
 
-from workbench.core.pricing import price_run
+from workbench.core.endpoints import Endpoint
+from workbench.core.pricing import price_usage
 from workbench.core.run_errors import describe_local_failure, describe_unexpected
 from workbench.core.runs import (
     LogprobsDelta,
@@ -27,6 +30,8 @@ from workbench.core.runs import (
     RunFailed,
     RunFinished,
     RunRecord,
+    RunRequest,
+    RunStatus,
     RunTimings,
     TextDelta,
     ToolCallDelta,
@@ -35,8 +40,8 @@ from workbench.core.runs import (
     rate_limit_headers,
 )
 from workbench.core.sessions import MessageStatus
+from workbench.services.adapters import adapter_for
 from workbench.services.local import LocalServerError
-from workbench.services.runner import run_chat
 from workbench.services.store import Store
 
 log = logging.getLogger(__name__)
@@ -69,15 +74,12 @@ class MessageSink:
         self.store.conversation.settle(self.message_id, content, status, run_id)
 
 
-@dataclass(slots=True)
-class RunTarget:
+@dataclass(frozen=True, slots=True)
+class RunOrigin:
+    """Where a run's answer belongs."""
+
     session_id: int | None  # None for a comparison sent without a session's history
     message_id: int | None  # the chat's assistant message being written; None in a comparison
-    endpoint: str  # the endpoint's name, for the record
-    body: dict[str, Any]  # chat.completions.create arguments; never a key
-    prefix: str = ""  # text already in the message that this run continues
-    endpoint_kind: str = ""  # with the URL, says which provider's prices apply
-    endpoint_url: str = ""
 
 
 @dataclass(slots=True)
@@ -98,44 +100,55 @@ class _Progress:
     refused: bool = False
 
 
-class ChatRun:
+class Run:
     def __init__(
         self,
         store: Store,
-        target: RunTarget,
+        request: RunRequest,
+        endpoint: Endpoint,
+        origin: RunOrigin,
         on_event: Callable[[RunEvent], None] = lambda _e: None,
         *,
+        sink: AnswerSink | None = None,
+        prefix: str = "",
         clock: Callable[[], float] = time.monotonic,
         checkpoint_s: float = CHECKPOINT_SECONDS,
-        sink: AnswerSink | None = None,
     ) -> None:
+        """`prefix` is text already in the message that this run continues."""
         self.store = store
-        self.target = target
+        self.request = request
+        self.endpoint = endpoint
+        self.origin = origin
+        self.prefix = prefix
         self.on_event = on_event
         self.clock = clock
         self.checkpoint_s = checkpoint_s
         self.progress = _Progress()
+        self.adapter = adapter_for(request.kind)
+        self.body = self.adapter.body(request, endpoint)
+        self.base_url = endpoint.base_url  # the built-in server's is known once it runs
         self.run_id = store.runs.start(
-            target.session_id,
-            target.message_id,
-            target.endpoint,
-            str(target.body.get("model", "")),
-            target.body,
+            origin.session_id,
+            origin.message_id,
+            endpoint,
+            request.kind,
+            request.model,
+            self.body,
         )
         if sink is None:
-            assert target.message_id is not None, "a run writes into a message or a sink"
-            sink = MessageSink(store, target.message_id)
+            assert origin.message_id is not None, "a run writes into a message or a sink"
+            sink = MessageSink(store, origin.message_id)
         self.sink = sink
         sink.attach_run(self.run_id)
-        if target.prefix:  # a crash during Continue must not lose what was there before
-            sink.append_chunk(target.prefix)
-        self._settled: RunRecord | None = None
+        if prefix:  # a crash during Continue must not lose what was there before
+            sink.append_chunk(prefix)
+        self.result: RunRecord | None = None  # set once the run is settled
         self._started = clock()
         self._last_checkpoint = self._started
 
     @property
     def text(self) -> str:
-        return self.target.prefix + "".join(self.progress.text)
+        return self.prefix + "".join(self.progress.text)
 
     async def execute(self, client_factory: ClientFactory) -> RunRecord:
         try:
@@ -144,9 +157,10 @@ class ChatRun:
             except LocalServerError as exc:
                 self._emit(RunFailed(describe_local_failure(str(exc))))
             else:
-                await run_chat(client, self.target.body, self._emit)
+                self.base_url = str(client.base_url).rstrip("/")
+                await self.adapter.send(client, self.request, self.body, self._emit)
         except asyncio.CancelledError:
-            self._settle(MessageStatus.STOPPED, "stopped")
+            self._settle(MessageStatus.STOPPED, RunStatus.STOPPED)
             raise
         except Exception as exc:  # a bug must not leave the answer "streaming" forever
             log.exception("run %s failed", self.run_id)
@@ -154,12 +168,12 @@ class ChatRun:
         failed = self.progress.error is not None
         return self._settle(
             MessageStatus.ERROR if failed else MessageStatus.COMPLETE,
-            "error" if failed else "complete",
+            RunStatus.ERROR if failed else RunStatus.COMPLETE,
         )
 
     def abandon(self) -> RunRecord:
         """The app is closing mid-stream: keep what arrived, marked interrupted, no questions."""
-        return self._settle(MessageStatus.INTERRUPTED, "interrupted")
+        return self._settle(MessageStatus.INTERRUPTED, RunStatus.INTERRUPTED)
 
     # --- events --------------------------------------------------------------------------------
     def _emit(self, event: RunEvent) -> None:
@@ -208,9 +222,9 @@ class ChatRun:
             self.progress.pending.clear()
         self._last_checkpoint = self.clock()
 
-    def _settle(self, status: MessageStatus, run_status: str) -> RunRecord:
-        if self._settled is not None:  # abandoned at shutdown, then cancelled: keep the first
-            return self._settled
+    def _settle(self, status: MessageStatus, run_status: RunStatus) -> RunRecord:
+        if self.result is not None:  # abandoned at shutdown, then cancelled: keep the first
+            return self.result
         p = self.progress
         content = self.text + _tool_calls_markdown(p.tools)
         if p.refused:
@@ -218,29 +232,24 @@ class ChatRun:
         self.sink.settle(content, status, self.run_id)
         record = self.record(run_status)
         self.store.runs.finish(
-            record, p.headers, p.retries, p.logprobs if self.target.body.get("logprobs") else None
+            record, p.headers, p.retries, p.logprobs if self.body.get("logprobs") else None
         )
-        self._settled = record
+        self.result = record
         return record
 
-    def record(self, status: str) -> RunRecord:
+    def record(self, status: RunStatus) -> RunRecord:
+        """The run as it stands, settled with `status`."""
         p = self.progress
         usage = p.usage or Usage(completion_tokens=p.deltas)
-        model = p.model or str(self.target.body.get("model", ""))
-        price = price_run(
-            model,
-            self.target.endpoint_kind,
-            usage.prompt_tokens,
-            usage.completion_tokens,
-            usage.cached_tokens,
-            usage.reasoning_tokens,
-            provider_hint=self.target.endpoint_url or None,
+        model = p.model or self.request.model
+        price = price_usage(
+            model, self.endpoint.kind, usage, provider_hint=self.endpoint.base_url or None
         )
         return RunRecord(
             run_id=self.run_id,
-            session_id=self.target.session_id,
-            message_id=self.target.message_id,
-            endpoint=self.target.endpoint,
+            session_id=self.origin.session_id,
+            message_id=self.origin.message_id,
+            endpoint=self.endpoint.name,
             model=model,
             status=status,
             timings=RunTimings(
@@ -253,6 +262,10 @@ class ChatRun:
             error=p.error,
             cost_usd=price.usd,
             price_status=price.status,
+            kind=self.request.kind,
+            endpoint_id=self.endpoint.id,
+            endpoint_kind=str(self.endpoint.kind),
+            base_url=self.base_url,
         )
 
 

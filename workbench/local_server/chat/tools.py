@@ -22,7 +22,7 @@ from typing import Any
 
 from llama_cpp.llama_grammar import SchemaConverter
 
-from workbench.local_server.chat_schema import check_json_schema
+from workbench.local_server.chat.schema import check_json_schema
 from workbench.local_server.errors import bad_field, unsupported
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")

@@ -13,6 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from workbench.core.runs import RunParams
+
+# Alternatives asked for per token when the heatmap wants logprobs and the form set none.
+DEFAULT_TOP_LOGPROBS = 5
+
 
 @dataclass(frozen=True, slots=True)
 class ModelTraits:
@@ -223,3 +228,10 @@ def prefix_continuation_problem(endpoint_kind: str, endpoint_name: str = "") -> 
         f"{name} cannot continue an answer from a given prefix (it would start a new answer); "
         "use the built-in model, vLLM or a llama.cpp server for this"
     )
+
+
+def with_wanted_logprobs(params: RunParams, wanted: bool, traits: ModelTraits) -> RunParams:
+    """While a panel shows logprobs (the token heatmap), runs ask for them where the model can."""
+    if not wanted or params.logprobs or not traits.logprobs:
+        return params
+    return replace(params, logprobs=True, top_logprobs=params.top_logprobs or DEFAULT_TOP_LOGPROBS)

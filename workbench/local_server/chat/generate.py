@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from workbench.local_server.chat_request import ChatRequest
-from workbench.local_server.chat_runner import Job
-from workbench.local_server.chat_text import Piece, TextAssembler
+from workbench.local_server.chat.request import ChatRequest
+from workbench.local_server.chat.text import Piece, TextAssembler
+from workbench.local_server.chat.tools import looks_like_call
+from workbench.local_server.chat.worker import Job
 from workbench.local_server.engine import ChatEngine, RunResult, Sampling, Step
-from workbench.local_server.tools import looks_like_call
 
 
 @dataclass(frozen=True)

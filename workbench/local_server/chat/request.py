@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.local_server.chat_schema import JSON_OBJECT_GRAMMAR, schema_grammar
+from workbench.local_server.chat.schema import JSON_OBJECT_GRAMMAR, schema_grammar
+from workbench.local_server.chat.tools import NAME_RE, ToolSetup, parse_tools
 from workbench.local_server.engine import Sampling
 from workbench.local_server.errors import ApiError, bad_field, unsupported
-from workbench.local_server.tools import NAME_RE, ToolSetup, parse_tools
 
 MAX_N = 4
 MAX_STOP = 4

@@ -1,0 +1,76 @@
+"""A second kind of request through the one run pipeline: speech to text on the built-in server.
+
+The run is stored like a chat run (its kind, endpoint id and the URL it went to), its text is the
+transcript, and its price comes from the audio's length.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import openai
+import pytest
+
+from tests.e2e.conftest import RunningServer
+from workbench.core.endpoints import Endpoint, EndpointKind
+from workbench.core.runs import AudioPart, RunKind, RunParams, RunRequest, RunStatus
+from workbench.services.run_pipeline import Run, RunOrigin
+from workbench.services.store import Store
+
+pytestmark = pytest.mark.timeout(300)
+
+SENTENCE = "The quick brown fox jumps over the lazy dog"
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is missing: run the README's install step (it installs it)")
+    path = tmp_path_factory.mktemp("speech") / "fox.wav"
+    subprocess.run(["espeak-ng", "-w", str(path), SENTENCE], check=True, timeout=60)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("kind", [RunKind.TRANSCRIPTION, RunKind.TRANSLATION])
+def test_speech_to_text_runs_through_the_pipeline(
+    local_server: RunningServer, speech: bytes, tmp_path: Path, kind: RunKind
+) -> None:
+    store = Store.open(tmp_path / "t.db")
+    endpoint = Endpoint("local-id", "Local", EndpointKind.LOCAL, "")
+    request = RunRequest(
+        kind,
+        endpoint.id,
+        RunParams(model="whisper-1"),
+        inputs=(AudioPart(speech, "wav", "fox.wav"),),
+    )
+    session = store.sessions.create("speech")
+    answers: list[str] = []
+
+    class Sink:
+        def attach_run(self, run_id: int) -> None: ...
+        def append_chunk(self, text: str) -> None: ...
+        def settle(self, content: str, status: object, run_id: int) -> None:
+            answers.append(content)
+
+    async def client() -> openai.AsyncOpenAI:
+        return local_server.async_client()
+
+    run = Run(store, request, endpoint, RunOrigin(session, None), sink=Sink())
+    record = asyncio.run(run.execute(client))
+
+    assert record.status is RunStatus.COMPLETE, record.error
+    words = set(re.findall(r"[a-z]+", answers[0].lower()))
+    assert {"quick", "brown", "fox", "lazy", "dog"} <= words
+    assert record.usage.audio_seconds > 1.0  # espeak's sentence lasts about 2.5 s
+    assert (record.cost_usd, record.price_status) == (0.0, "free")
+    stored = store.runs.get(record.run_id)
+    assert stored is not None
+    assert (stored.kind, stored.endpoint_id) == (kind, "local-id")
+    assert stored.base_url == local_server.base_url.rstrip("/")
+    sent = store.runs.request(record.run_id)
+    assert sent is not None and sent["file"].startswith("<fox.wav: ")  # named, not stored
+    store.close()
