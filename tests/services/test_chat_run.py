@@ -15,6 +15,7 @@ from workbench.core.pricing import price_run
 from workbench.core.run_errors import ErrorKind
 from workbench.core.runs import ChatTurn, RetryScheduled, RunKind, RunParams, RunRequest
 from workbench.core.sessions import MessageStatus, Role
+from workbench.services.clients import make_client
 from workbench.services.run_pipeline import Run, RunOrigin
 from workbench.services.store import Store
 
@@ -49,9 +50,9 @@ def _run(
     events = []
 
     async def client() -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(
-            api_key=KEY, base_url=server.base_url, max_retries=retries, timeout=5
-        )
+        # The app's own client: it is the one through which the SDK's retries are seen.
+        endpoint = _endpoint()
+        return make_client(endpoint, KEY, base_url=server.base_url, max_retries=retries, timeout=5)
 
     run = Run(store, request, _endpoint(), RunOrigin(session, answer), events.append)
     record = asyncio.run(run.execute(client))

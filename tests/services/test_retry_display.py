@@ -1,12 +1,13 @@
 """While the SDK waits to retry, the chat says so: which failure, how long, which attempt.
 
-Runs against the scripted server through the app's own client (`make_client`) and `run_chat`,
+Runs against the scripted server through the app's own client (`make_client`) and `stream_chat`,
 on the openai installed in .venv; test_retry_display_versions.py runs the same scenarios on the
 lowest openai the project allows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import time
@@ -17,6 +18,7 @@ import pytest
 from tests.support.retry_probe import (
     ANSWER,
     API_KEY,
+    ASK,
     EXPECTED_LINES,
     SCENARIOS,
     Outcome,
@@ -24,7 +26,11 @@ from tests.support.retry_probe import (
     observe,
 )
 from tests.support.scripted_server import Fault, ScriptedServer, Stream
+from workbench.core.endpoints import Endpoint, EndpointKind
+from workbench.core.runs import RetryScheduled, RunEvent, TextDelta
+from workbench.services.adapters.chat_completion import stream_chat
 from workbench.services.attempts import sdk_wait_s
+from workbench.services.clients import make_client
 
 
 @pytest.fixture
@@ -133,3 +139,55 @@ def test_the_wait_shown_follows_the_sdk_policy(
 def test_a_retry_after_date_is_read_as_seconds_from_now() -> None:
     in_30_s = email.utils.formatdate(time.time() + 30, usegmt=True)
     assert sdk_wait_s({"retry-after": in_30_s}, 0) == pytest.approx(30, abs=1.5)
+
+
+def test_an_endpoint_behind_the_environments_proxy_is_reached_through_it(
+    probe_server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The app's client brings its own transport, so it must still honour HTTP(S)_PROXY itself.
+    for name in ("http_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{probe_server.port}")
+    far_away = "http://api.workbench-test.invalid/v1"  # reachable only through the proxy
+    scenario = Scenario((Fault(503, retry_after=0.1), Stream(text=ANSWER)))
+    outcome = observe(probe_server, scenario, base_url=far_away)
+    assert outcome.answer == ANSWER
+    assert outcome.retry_lines == ["Status 503: the SDK retries in 0.1 s (attempt 1 of 2)…"]
+    assert probe_server.requests[-1].headers["host"] == "api.workbench-test.invalid"
+
+
+def test_no_proxy_keeps_an_endpoint_direct(
+    probe_server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("http_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("no_proxy", "example.org,127.0.0.1")
+    outcome = observe(probe_server, Scenario((Stream(text=ANSWER),), max_retries=0))
+    assert outcome.answer == ANSWER
+
+
+def test_a_failing_display_does_not_fail_the_request(
+    probe_server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    probe_server.script("chat", Fault(503, retry_after=0.1), Stream(text=ANSWER))
+    endpoint = Endpoint("scripted", "Scripted", EndpointKind.CUSTOM, probe_server.base_url)
+    answer: list[str] = []
+
+    def emit(event: RunEvent) -> None:
+        if isinstance(event, RetryScheduled):
+            raise RuntimeError("the card is gone")
+        if isinstance(event, TextDelta):
+            answer.append(event.text)
+
+    async def run() -> None:
+        client = make_client(endpoint, API_KEY, timeout=5.0)
+        try:
+            await stream_chat(client, {"model": "gpt-4o", "messages": ASK, "stream": True}, emit)
+        finally:
+            await client.close()
+
+    asyncio.run(run())
+    assert "".join(answer) == ANSWER
+    assert "the card is gone" in caplog.text

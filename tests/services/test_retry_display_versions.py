@@ -60,3 +60,32 @@ def test_retries_are_shown_on_the_lowest_supported_openai() -> None:
     for name, lines in EXPECTED_LINES.items():
         assert report["scenarios"][name]["retry_lines"] == lines, name
     assert report["scenarios"]["dropped connection"]["answer"] == ANSWER
+
+
+def test_the_run_pipeline_passes_its_tests_on_the_lowest_supported_openai() -> None:
+    """Errors in plain words, a stream cut mid-way, stops and retries: the same tests, run with
+    the lowest openai first on the path (openai 1.x lets a cut stream out as the HTTP library's
+    own error, which must read as a broken stream, not as a bug)."""
+    version = lowest_supported_openai()
+    folder = Path(sys.prefix) / "compat" / f"openai-{version}"
+    assert (folder / "openai").is_dir(), "Run the install step, `bash packaging/install.sh`."
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(REPO)])}
+    imported = subprocess.run(
+        [sys.executable, "-c", "import openai; print(openai.__version__)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert imported.stdout.strip() == version, imported.stderr
+    tests = ["tests/services/test_chat_run.py", "tests/services/test_run_service.py"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert re.search(r"\b\d+ passed\b", done.stdout), done.stdout[-2000:]

@@ -151,3 +151,13 @@ def test_ready_loads_in_the_background_and_many_threads_share_one_setup(
         w.join()
     assert results == [2] * 8
     assert len(list(counter.tiktoken_cache_dir.iterdir())) == 2  # no stray temp files
+
+
+def test_an_empty_draft_or_session_is_counted_without_loading_an_encoding(
+    counter: TokenCounter,
+) -> None:
+    # What the chat counts at start-up before anything is typed: no ~75 MB encoding for it.
+    assert counter.count("gpt-4o", "") == 0
+    assert counter.count_messages("gpt-4o", []) == TOKENS_PER_REPLY
+    assert not counter.tiktoken_cache_dir.exists()
+    assert tiktoken.registry.ENCODINGS == {}

@@ -5,7 +5,7 @@ PYTHONPATH, as a subprocess by tests/services/test_retry_display_versions.py::
 
     python -m tests.support.retry_probe      # prints one JSON object
 
-Scenarios run against the scripted server through `make_client` and `run_chat`, the path every
+Scenarios run against the scripted server through `make_client` and `stream_chat`, the path every
 chat takes in the app. Each reports the retry lines shown (as the chat card words them), how
 long after each line the run ended, and the answer or error the run ended with.
 """
@@ -24,11 +24,12 @@ from tests.support.scripted_server import Drop, Fault, Response, ScriptedServer,
 from workbench.core.endpoints import Endpoint, EndpointKind
 from workbench.core.run_text import retry_line
 from workbench.core.runs import RetryScheduled, RunEvent, RunFailed, TextDelta
+from workbench.services.adapters.chat_completion import stream_chat
 from workbench.services.clients import make_client
-from workbench.services.runner import run_chat
 
 API_KEY = "sk-retry-probe-0123456789"
 ANSWER = "made it"
+ASK = [{"role": "user", "content": "Say hello"}]
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,12 @@ EXPECTED_LINES: dict[str, list[str]] = {
 }
 
 
-def observe(server: ScriptedServer, scenario: Scenario) -> Outcome:
+def observe(server: ScriptedServer, scenario: Scenario, base_url: str | None = None) -> Outcome:
+    """Run `scenario` on `server`, or on `base_url` when the environment's proxy leads there."""
     server.script("chat", *scenario.script)
     already_sent = len(server.requests)
-    endpoint = Endpoint("scripted", "Scripted", EndpointKind.CUSTOM, server.base_url)
+    url = base_url or server.base_url
+    endpoint = Endpoint("scripted", "Scripted", EndpointKind.CUSTOM, url)
     outcome = Outcome()
     shown_at: list[float] = []
 
@@ -90,7 +93,7 @@ def observe(server: ScriptedServer, scenario: Scenario) -> Outcome:
             endpoint, API_KEY, max_retries=scenario.max_retries, timeout=scenario.timeout
         )
         try:
-            await run_chat(client, {"model": "gpt-4o", "messages": _ASK, "stream": True}, emit)
+            await stream_chat(client, {"model": "gpt-4o", "messages": ASK, "stream": True}, emit)
         finally:
             await client.close()
 
@@ -99,9 +102,6 @@ def observe(server: ScriptedServer, scenario: Scenario) -> Outcome:
     outcome.seconds_left_after_line = [round(ended - t, 2) for t in shown_at]
     outcome.attempts_sent = len(server.requests) - already_sent
     return outcome
-
-
-_ASK = [{"role": "user", "content": "Say hello"}]
 
 
 def observe_all() -> dict[str, Outcome]:

@@ -27,8 +27,7 @@ def test_every_panel_has_a_stable_dock_and_a_view_menu_entry(ctx: AppContext, qt
     assert "&Reset Layout" in view_entries
 
 
-def test_view_menu_hides_and_shows_a_panel(ctx: AppContext, qtbot) -> None:
-    window = open_window(ctx, qtbot)
+def test_view_menu_hides_and_shows_a_panel(window: MainWindow) -> None:
     dock = window.docks["sessions"]
     dock.toggleViewAction().trigger()
     assert not dock.isVisible()
@@ -69,8 +68,7 @@ def test_unreadable_or_old_saved_layout_falls_back_to_the_default(ctx: AppContex
     assert window.dockWidgetArea(window.docks["sessions"]) == Qt.DockWidgetArea.LeftDockWidgetArea
 
 
-def test_status_bar_names_the_active_endpoint_and_model(ctx: AppContext, qtbot) -> None:
-    window = open_window(ctx, qtbot)
+def test_status_bar_names_the_active_endpoint_and_model(window: MainWindow) -> None:
     assert window.endpoint_label.text() == "Local · smollm2-135m-instruct"
 
 
@@ -171,3 +169,23 @@ def test_closing_shuts_down_the_chat_and_built_panels_and_builds_no_other(
     window.close()
     assert sorted(shut) == ["panel.chat", "panel.compare"]
     assert window.docks["costs"].widget() is None and window.docks["inspector"].widget() is None
+
+
+def test_a_heatmap_open_at_start_asks_for_logprobs_and_a_closed_one_does_not(
+    ctx: AppContext, qtbot
+) -> None:
+    wanted: list[bool] = []
+    ctx.bus.logprobs_wanted.connect(wanted.append)
+    window = open_window(ctx, qtbot)
+    assert wanted and wanted[-1] is True
+    window.docks["heatmap"].toggleViewAction().trigger()
+    assert wanted[-1] is False
+    window.close()
+
+    again = AppContext.build(ctx.paths, Store.open(ctx.paths.database), ctx.tasks._loop)
+    wanted.clear()
+    again.bus.logprobs_wanted.connect(wanted.append)
+    reopened = open_window(again, qtbot)
+    assert True not in wanted
+    reopened.docks["heatmap"].toggleViewAction().trigger()
+    assert wanted[-1] is True

@@ -6,16 +6,11 @@ It holds no feature logic; panels and dialogs do the work.
 from __future__ import annotations
 
 from functools import partial
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-)
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 
 from workbench import __version__
 from workbench.app.context import AppContext
@@ -24,11 +19,13 @@ from workbench.app.panels import PANELS, PanelSpec, build_chat
 from workbench.core.endpoints import Endpoint
 from workbench.services.local import probe
 from workbench.services.probe import ProbeResult
-from workbench.ui.dialogs.endpoints import EndpointsDialog
 from workbench.ui.panel_contract import Panel
 from workbench.ui.theme import Appearance, set_appearance
 from workbench.ui.widgets.lazy_dock import LazyDock
 from workbench.ui.widgets.work_indicator import WorkIndicator
+
+if TYPE_CHECKING:
+    from workbench.ui.dialogs.endpoints import EndpointsDialog
 
 # Bump when a change to docks would make old saved states restore badly; they are then ignored.
 LAYOUT_VERSION = 1
@@ -240,6 +237,8 @@ class MainWindow(QMainWindow):
         self.ctx.bus.new_session_requested.emit()
 
     def open_endpoints(self) -> EndpointsDialog:
+        from workbench.ui.dialogs.endpoints import EndpointsDialog  # not needed to start
+
         dialog = EndpointsDialog(
             self.ctx.endpoints, self.ctx.keys, self.ctx.tasks, self._probe, self
         )

@@ -45,6 +45,9 @@ def _sdk_http_library() -> ModuleType:
 
 
 _http: Any = _sdk_http_library()
+# What the HTTP library raises for a dropped or refused connection. openai 1.x and 2.x let it out
+# of a stream cut mid-way instead of wrapping it in APIConnectionError.
+HTTP_TRANSPORT_ERROR: type[Exception] = _http.TransportError
 
 
 # --- which run is asking -------------------------------------------------------------------------
@@ -142,7 +145,7 @@ def _report(watch: _Watch, retries_taken: int, reason: str, headers: Mapping[str
 
 
 # --- the transport ------------------------------------------------------------------------------
-class AttemptObserver(_http.AsyncBaseTransport):  # type: ignore[misc]
+class AttemptObserver(_http.AsyncBaseTransport):
     """Passes every attempt to `inner` unchanged; tells the watching run when one failed in a
     way the SDK will retry."""
 
@@ -204,6 +207,15 @@ def _environment_proxy(url: str) -> str | None:
     except _http.InvalidURL:
         return None  # the SDK says what is wrong with the URL when it is given it
     proxies = urllib.request.getproxies()
-    if not parsed.host or urllib.request.proxy_bypass_environment(parsed.host, proxies):
+    if not parsed.host or _bypassed(parsed.host, proxies.get("no", "")):
         return None
     return proxies.get(parsed.scheme) or proxies.get("all")
+
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """NO_PROXY as httpx reads it: "*", or hosts and domains (with their subdomains)."""
+    for entry in no_proxy.lower().split(","):
+        domain = entry.strip().rpartition("://")[2].lstrip(".")
+        if domain == "*" or (domain and (host == domain or host.endswith("." + domain))):
+            return True
+    return False

@@ -1,4 +1,9 @@
-"""Chat completions: the body from a RunRequest, streamed through `chat.completions.create`."""
+"""Chat completions: the body from a RunRequest, streamed through `chat.completions.create`,
+its chunks turned into RunEvents.
+
+Retries are the SDK's own (`max_retries`); `services.attempts` sees each one its client schedules,
+so the user sees "retrying in 2 s" while it happens instead of a silent pause.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,26 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.endpoints import Endpoint, EndpointKind
-from workbench.core.runs import AudioPart, ChatTurn, ImagePart, RunKind, RunRequest, TextPart
+from workbench.core.runs import (
+    AudioPart,
+    ChatTurn,
+    ImagePart,
+    LogprobsDelta,
+    RefusalDelta,
+    ResponseOpened,
+    RunFinished,
+    RunKind,
+    RunRequest,
+    TextDelta,
+    TextPart,
+    TokenAlternative,
+    TokenLogprob,
+    ToolCallDelta,
+    Usage,
+    UsageReported,
+)
 from workbench.services.adapters.base import Emit
+from workbench.services.adapters.failures import reported_failures
 
 if TYPE_CHECKING:
     import openai
@@ -22,9 +45,32 @@ class ChatCompletion:
     async def send(
         self, client: openai.AsyncOpenAI, request: RunRequest, body: dict[str, Any], emit: Emit
     ) -> None:
-        from workbench.services.runner import run_chat
+        await stream_chat(client, body, emit)
 
-        await run_chat(client, body, emit)
+
+async def stream_chat(client: openai.AsyncOpenAI, body: dict[str, Any], emit: Emit) -> None:
+    """Stream one chat completion, reporting everything through `emit`; never raises for
+    failures of the request (they become RunFailed) but lets cancellation through."""
+    received = False
+    with reported_failures(client, emit, midstream=lambda: received):
+        stream = await client.chat.completions.create(**body)
+        headers = dict(stream.response.headers.items())
+        emit(ResponseOpened(headers, headers.get("x-request-id")))
+        finish_reason: str | None = None
+        model: str | None = None
+        try:
+            async for chunk in stream:
+                model = chunk.model or model
+                if chunk.usage is not None:
+                    emit(UsageReported(_usage(chunk.usage)))
+                for choice in chunk.choices:
+                    if choice.index != 0:
+                        continue  # the chat shows one answer; n > 1 is the compare panel's job
+                    received = _emit_choice(choice, emit) or received
+                    finish_reason = choice.finish_reason or finish_reason
+        finally:
+            await stream.close()
+        emit(RunFinished(finish_reason, model))
 
 
 def chat_body(request: RunRequest, endpoint_kind: str = "") -> dict[str, Any]:
@@ -97,3 +143,49 @@ def base64_text(data: bytes) -> str:
     import base64
 
     return base64.b64encode(data).decode("ascii")
+
+
+def _emit_choice(choice: Any, emit: Emit) -> bool:
+    delta = choice.delta
+    got = False
+    if delta is not None:
+        if delta.content:
+            emit(TextDelta(delta.content))
+            got = True
+        refusal = getattr(delta, "refusal", None)
+        if refusal:
+            emit(RefusalDelta(refusal))
+            got = True
+        for call in delta.tool_calls or ():
+            fn = call.function
+            emit(
+                ToolCallDelta(
+                    call.index,
+                    call.id,
+                    fn.name if fn else None,
+                    (fn.arguments or "") if fn else "",
+                )
+            )
+            got = True
+    logprobs = getattr(choice, "logprobs", None)
+    if logprobs is not None and logprobs.content:
+        emit(LogprobsDelta(tuple(_token(t) for t in logprobs.content)))
+    return got
+
+
+def _token(item: Any) -> TokenLogprob:
+    top = tuple(TokenAlternative(a.token, float(a.logprob)) for a in item.top_logprobs or ())
+    return TokenLogprob(item.token, float(item.logprob), top)
+
+
+def _usage(usage: Any) -> Usage:
+    prompt_details = getattr(usage, "prompt_tokens_details", None)
+    completion_details = getattr(usage, "completion_tokens_details", None)
+    return Usage(
+        prompt_tokens=usage.prompt_tokens or 0,
+        completion_tokens=usage.completion_tokens or 0,
+        cached_tokens=(getattr(prompt_details, "cached_tokens", 0) or 0) if prompt_details else 0,
+        reasoning_tokens=(getattr(completion_details, "reasoning_tokens", 0) or 0)
+        if completion_details
+        else 0,
+    )

@@ -18,7 +18,7 @@ from workbench.core.run_errors import (
 )
 from workbench.core.runs import RunError, RunFailed
 from workbench.services.adapters.base import Emit
-from workbench.services.attempts import report_retries, stop_reporting
+from workbench.services.attempts import HTTP_TRANSPORT_ERROR, report_retries, stop_reporting
 
 
 @contextmanager
@@ -40,6 +40,8 @@ def reported_failures(
         emit(RunFailed(describe_http_error(500, exc.message, getattr(exc, "code", None))))
     except json.JSONDecodeError as exc:  # the SDK lets a malformed SSE event through as this
         emit(RunFailed(describe_malformed_stream(str(exc))))
+    except HTTP_TRANSPORT_ERROR as exc:  # a stream cut mid-way, on openai 1.x and 2.x
+        emit(RunFailed(describe_connection_error(_cause(exc), midstream=midstream())))
     finally:
         stop_reporting(token)
 
