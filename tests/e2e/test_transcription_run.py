@@ -74,3 +74,51 @@ def test_speech_to_text_runs_through_the_pipeline(
     sent = store.runs.request(record.run_id)
     assert sent is not None and sent["file"].startswith("<fox.wav: ")  # named, not stored
     store.close()
+
+
+def test_view_code_for_a_transcription_runs_and_hears_the_same(
+    local_server: RunningServer, speech: bytes, tmp_path: Path
+) -> None:
+    """The inspector's Python for a stored transcription run, run as a user would run it."""
+    import os
+    import sys
+
+    from workbench.core.request_code import python_code
+
+    store = Store.open(tmp_path / "t.db")
+    endpoint = Endpoint("local-id", "Local", EndpointKind.LOCAL, "")
+    request = RunRequest(
+        RunKind.TRANSCRIPTION,
+        endpoint.id,
+        RunParams(model="whisper-1"),
+        inputs=(AudioPart(speech, "wav", "fox.wav"),),
+        options={"language": "en"},
+    )
+    run = Run(store, request, endpoint, RunOrigin(None, None), sink=_NoSink())
+
+    async def client() -> openai.AsyncOpenAI:
+        return local_server.async_client()
+
+    record = asyncio.run(run.execute(client))
+    body = store.runs.request(record.run_id)
+    assert body is not None and body["language"] == "en"
+    (tmp_path / "fox.wav").write_bytes(speech)
+    script = tmp_path / "view_code.py"
+    script.write_text(python_code(record.base_url, body, kind=record.kind), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env={**os.environ, "OPENAI_API_KEY": local_server.token},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert {"quick", "fox", "dog"} <= set(re.findall(r"[a-z]+", done.stdout.lower()))
+    store.close()
+
+
+class _NoSink:
+    def attach_run(self, run_id: int) -> None: ...
+    def append_chunk(self, text: str) -> None: ...
+    def settle(self, content: str, status: object, run_id: int) -> None: ...

@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import json
 import pprint
+import re
 import shlex
 from typing import Any
 
+from workbench.core.runs import RunKind
+
 KEY_VARIABLE = "OPENAI_API_KEY"
 _SDK_ONLY = ("extra_body",)
+# Kinds sent as a form with a file, with the SDK resource and the URL path for each.
+_FILE_KINDS = {
+    RunKind.TRANSCRIPTION: ("audio.transcriptions", "/audio/transcriptions"),
+    RunKind.TRANSLATION: ("audio.translations", "/audio/translations"),
+}
 
 
 def wire_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -21,7 +29,14 @@ def wire_body(body: dict[str, Any]) -> dict[str, Any]:
     return wire
 
 
-def python_code(base_url: str, body: dict[str, Any], key_variable: str = KEY_VARIABLE) -> str:
+def python_code(
+    base_url: str,
+    body: dict[str, Any],
+    key_variable: str = KEY_VARIABLE,
+    kind: RunKind = RunKind.CHAT_COMPLETION,
+) -> str:
+    if kind in _FILE_KINDS:
+        return _python_file_code(base_url, body, key_variable, kind)
     arguments = "\n".join(f"    {name}={_python_value(value)}," for name, value in body.items())
     streamed = bool(body.get("stream"))
     read = (
@@ -40,7 +55,14 @@ def python_code(base_url: str, body: dict[str, Any], key_variable: str = KEY_VAR
     )
 
 
-def curl_code(base_url: str, body: dict[str, Any], key_variable: str = KEY_VARIABLE) -> str:
+def curl_code(
+    base_url: str,
+    body: dict[str, Any],
+    key_variable: str = KEY_VARIABLE,
+    kind: RunKind = RunKind.CHAT_COMPLETION,
+) -> str:
+    if kind in _FILE_KINDS:
+        return _curl_file_code(base_url, body, key_variable, kind)
     url = base_url.rstrip("/") + "/chat/completions"
     payload = json.dumps(wire_body(body), indent=2, ensure_ascii=False)
     return (
@@ -56,3 +78,37 @@ def curl_code(base_url: str, body: dict[str, Any], key_variable: str = KEY_VARIA
 def _python_value(value: Any) -> str:
     text = pprint.pformat(value, indent=2, width=88, sort_dicts=False)
     return text.replace("\n", "\n    ")
+
+
+def stored_file_name(body: dict[str, Any]) -> str:
+    """The file a stored body names ("<fox.wav: 12,345 bytes of wav audio>" -> "fox.wav")."""
+    match = re.match(r"<([^:>]+)", str(body.get("file", "")))
+    return match[1].strip() if match else "audio.wav"
+
+
+def _python_file_code(base_url: str, body: dict[str, Any], key_variable: str, kind: RunKind) -> str:
+    resource, _path = _FILE_KINDS[kind]
+    fields = {k: v for k, v in body.items() if k != "file"}
+    arguments = "\n".join(f"    {name}={_python_value(value)}," for name, value in fields.items())
+    name = stored_file_name(body)
+    return (
+        "import os\n\n"
+        "from openai import OpenAI\n\n"
+        f"client = OpenAI(base_url={base_url!r}, api_key=os.environ[{key_variable!r}])\n"
+        f'with open({name!r}, "rb") as audio:\n'
+        f"    response = client.{resource}.create(\n        file=audio,\n"
+        + "\n".join(f"    {line}" for line in arguments.splitlines())
+        + "\n    )\nprint(response.text)\n"
+    )
+
+
+def _curl_file_code(base_url: str, body: dict[str, Any], key_variable: str, kind: RunKind) -> str:
+    _resource, path = _FILE_KINDS[kind]
+    url = base_url.rstrip("/") + path
+    fields = [f"  -F {shlex.quote(f'{k}={v}')} \\\n" for k, v in body.items() if k != "file"]
+    return (
+        f"curl {shlex.quote(url)} \\\n"
+        f'  -H "Authorization: Bearer ${key_variable}" \\\n'
+        + "".join(fields)
+        + f"  -F {shlex.quote('file=@' + stored_file_name(body))}\n"
+    )

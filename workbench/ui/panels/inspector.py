@@ -97,8 +97,8 @@ class InspectorPanel(Panel):
         request = exchange["request"] or {}
         self.request.setPlainText(json.dumps(request, indent=2, ensure_ascii=False))
         base_url = self._base_url_for(record)
-        self.python.setPlainText(python_code(base_url, request))
-        self.curl.setPlainText(curl_code(base_url, request))
+        self.python.setPlainText(python_code(base_url, request, kind=record.kind))
+        self.curl.setPlainText(curl_code(base_url, request, kind=record.kind))
         self.overview.setHtml(_overview_html(record, exchange))
         self._set_shown(True)
 
