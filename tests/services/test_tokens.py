@@ -161,3 +161,17 @@ def test_an_empty_draft_or_session_is_counted_without_loading_an_encoding(
     assert counter.count_messages("gpt-4o", []) == TOKENS_PER_REPLY
     assert not counter.tiktoken_cache_dir.exists()
     assert tiktoken.registry.ENCODINGS == {}
+
+
+def test_a_held_counter_answers_only_once_released(counter: TokenCounter) -> None:
+    async def scenario() -> tuple[bool, int]:
+        counter.hold()  # as the app does while its window paints its first frame
+        counting = asyncio.create_task(counter.count_messages_async("gpt-4o", [("user", "hi")]))
+        await asyncio.sleep(0.05)
+        waited = not counting.done() and tiktoken.registry.ENCODINGS == {}
+        counter.release()
+        return waited, await asyncio.wait_for(counting, timeout=60)
+
+    waited, count = asyncio.run(scenario())
+    assert waited
+    assert count == counter.count_messages("gpt-4o", [("user", "hi")]) > 3

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workbench import __version__
 from workbench.app.context import AppContext
-from workbench.app.first_paint import report_first_paint
+from workbench.app.first_paint import on_first_paint, report_first_paint
 from workbench.app.local_model import stop_after_loop
 from workbench.app.main_window import MainWindow
 from workbench.app.resources import icon_path
@@ -24,6 +24,7 @@ from workbench.services.store import StoreError
 from workbench.ui.theme import follow_system_scheme
 
 SCREENSHOT_SETTLE_MS = 700
+TOKENS_HELD_MAX_MS = 3000  # released at the first frame, or by then if none comes
 PROMPT_SCREENSHOT_LIMIT_MS = 120_000
 
 
@@ -70,9 +71,14 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
     if store is None:
         return 1
     ctx = AppContext.build(paths, store, loop)
+    # Counting the reopened session loads tiktoken (~0.7 s holding the GIL in a worker thread):
+    # after the first frame, or that frame waits for it.
+    ctx.tokens.hold()
     window = MainWindow(ctx)
     if kept is not None:
         window.say(f"The old database was kept as {kept.name}.")
+    on_first_paint(window, lambda _started, _painted: ctx.tokens.release())
+    QTimer.singleShot(TOKENS_HELD_MAX_MS, ctx.tokens.release)
     report_first_paint(window)  # only for bench.startup
     window.show()
     # Start-up objects live for the whole session: leave them out of every later full garbage

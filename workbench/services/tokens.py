@@ -8,6 +8,10 @@ tiktoken finds them there, checks their sha256 itself, and never goes to the net
 Loading an encoding takes a moment (unpacking once per install, then parsing ~200k ranks), and a
 huge paste takes a while to encode: use `ready()` / `count_async()` from the UI thread, which run
 that work in an executor. The sync methods are for worker threads and tests.
+
+A load in a worker thread still holds the GIL for most of its ~0.7 s, so a UI thread painting at
+the same time waits for it at every switch: the app `hold()`s the async API while its window
+paints its first frame (a reopened session is counted as it opens) and `release()`s it after.
 """
 
 from __future__ import annotations
@@ -83,6 +87,7 @@ class TokenCounter:
         self._unpacked = False
         self._by_name: dict[str, tiktoken.Encoding] = {}
         self._by_model: dict[str, tiktoken.Encoding] = {}
+        self._held: asyncio.Event | None = None
 
     @property
     def tiktoken_cache_dir(self) -> Path:
@@ -134,7 +139,19 @@ class TokenCounter:
     async def count_messages_async(self, model: str, messages: Sequence[tuple[str, str]]) -> int:
         return await self._in_executor(self.count_messages, model, list(messages))
 
+    def hold(self) -> None:
+        """Async counts wait (queued, in order) until `release()`."""
+        if self._held is None:
+            self._held = asyncio.Event()
+
+    def release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.set()
+
     async def _in_executor(self, fn: Callable[..., _T], *args: object) -> _T:
+        if self._held is not None:
+            await self._held.wait()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, *args)
 

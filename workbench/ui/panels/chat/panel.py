@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -409,11 +408,8 @@ class ChatPanel(Panel):
         )
 
     async def _count_history_async(self, model: str, turns: list[tuple[str, str]]) -> None:
-        loop = asyncio.get_running_loop()
-        counter = self.deps.tokens
-        self._history_tokens = await loop.run_in_executor(
-            None, counter.count_messages, model or "gpt-4o", turns
-        )
+        # Through the counter's async API: it waits while the app holds it (first frame).
+        self._history_tokens = await self.deps.tokens.count_messages_async(model or "gpt-4o", turns)
         if Shiboken.isValid(self):
             self._show_tokens(self._draft_tokens)
 
