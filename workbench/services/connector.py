@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.endpoints import Endpoint
-from workbench.services.clients import make_client
 from workbench.services.endpoints import EndpointRegistry
 from workbench.services.keys import KeyVault
 from workbench.services.local import LocalServer, connection_for
+
+if TYPE_CHECKING:
+    import openai
+
+
+def preload_sdk() -> None:
+    """Import the SDK and the app's client module; meant for a worker thread after start-up."""
+    import workbench.services.clients  # noqa: F401  (imports openai and services.attempts)
 
 
 class Connector:
@@ -34,6 +39,9 @@ class Connector:
         cache_key = (endpoint, url, key)
         client = self._clients.get(cache_key)
         if client is None:
+            # Imported on the first request, not at start-up: the SDK costs ~0.45 s and 34 MB.
+            from workbench.services.clients import make_client
+
             # Clients whose endpoint, URL or key changed are replaced, not reused.
             for stale in [k for k in self._clients if k[0].id == endpoint.id]:
                 await self._clients.pop(stale).close()

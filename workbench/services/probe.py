@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-
-import openai
+from typing import TYPE_CHECKING
 
 from workbench.core.endpoints import Endpoint
-from workbench.services.clients import make_client
+
+if TYPE_CHECKING:
+    import openai
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,10 @@ async def probe_endpoint(
     url = base_url or endpoint.base_url
     if not url:
         return ProbeResult(False, f"{endpoint.name} has no base URL yet.")
+    import openai  # here, not at start-up: see services.connector
+
+    from workbench.services.clients import make_client
+
     started = time.perf_counter()
     client = make_client(endpoint, key, base_url=url, max_retries=0, timeout=timeout)
     try:

@@ -13,9 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import openai
+from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.core.endpoints import Endpoint
 from workbench.core.pricing import price_usage
@@ -44,11 +42,14 @@ from workbench.services.adapters import adapter_for
 from workbench.services.local import LocalServerError
 from workbench.services.store import Store
 
+if TYPE_CHECKING:
+    import openai
+
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 0.2
 REFUSAL_MARK = "**Refused:** "
-ClientFactory = Callable[[], Awaitable[openai.AsyncOpenAI]]
+ClientFactory = Callable[[], Awaitable["openai.AsyncOpenAI"]]
 
 
 class AnswerSink(Protocol):

@@ -7,8 +7,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-import openai
+from typing import TYPE_CHECKING
 
 from workbench.core.rate_limits import retry_after_seconds
 from workbench.core.run_errors import (
@@ -18,7 +17,9 @@ from workbench.core.run_errors import (
 )
 from workbench.core.runs import RunError, RunFailed
 from workbench.services.adapters.base import Emit
-from workbench.services.attempts import HTTP_TRANSPORT_ERROR, report_retries, stop_reporting
+
+if TYPE_CHECKING:
+    import openai
 
 
 @contextmanager
@@ -27,6 +28,10 @@ def reported_failures(
 ) -> Iterator[None]:
     """Around one SDK call: its retries and its failures go to `emit`; `midstream` says whether
     part of the answer had arrived (a cut connection is then a broken stream, not a refusal)."""
+    import openai  # loaded by then: `client` is one of its objects
+
+    from workbench.services.attempts import HTTP_TRANSPORT_ERROR, report_retries, stop_reporting
+
     token = report_retries(emit, client.max_retries)
     try:
         yield
