@@ -73,3 +73,23 @@ def test_an_inspector_opened_after_the_answer_shows_that_answer(
     sent = json.loads(inspector.request.toPlainText())
     assert sent["messages"] == [{"role": "user", "content": "Asked earlier"}]
     assert inspector.tabs.isVisible() and "Scripted · gpt-4o" in inspector.overview.toPlainText()
+
+
+def test_view_code_keeps_the_url_a_run_went_to_after_its_endpoint_is_renamed(
+    ctx, server, scripted_chat, qtbot
+) -> None:
+    """Runs once recorded only the endpoint's name: renamed, its code pointed elsewhere."""
+    chat = scripted_chat()
+    inspector = _inspector(ctx, qtbot)
+    server.script("chat", Stream(text="Sent here."))
+    record = type_and_send(qtbot, chat, "Where did this go?")
+    endpoint = ctx.endpoints.active
+    ctx.endpoints.upsert(
+        endpoint.with_changes(name="Renamed", base_url="http://example.invalid/v1")
+    )
+    ctx.endpoints.set_active("local")
+    ctx.bus.answer_selected.emit(record.message_id)
+    assert server.base_url.rstrip("/") in inspector.python.toPlainText()
+    assert server.base_url.rstrip("/") in inspector.curl.toPlainText()
+    stored = ctx.store.runs.get(record.run_id)
+    assert stored is not None and stored.endpoint_id == endpoint.id
