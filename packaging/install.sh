@@ -20,7 +20,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 apt_packages=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
   libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libpulse0
-  xvfb xauth espeak-ng
+  xvfb xauth espeak-ng sox
 )
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import openai
 import pytest
 
 READY_TIMEOUT_S = 120
+SENTENCE = "The quick brown fox jumps over the lazy dog"
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,14 @@ def local_server() -> Iterator[RunningServer]:
     server = start_local_server()
     yield server
     stop_local_server(server)
+
+
+@pytest.fixture(scope="session")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SENTENCE spoken by espeak-ng, as a WAV file: synthesised here, so nothing binary lives in
+    the repository."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (the install script installs it with apt-get)")
+    path = tmp_path_factory.mktemp("speech") / "fox.wav"
+    subprocess.run(["espeak-ng", "-w", str(path), SENTENCE], check=True, timeout=60)
+    return path

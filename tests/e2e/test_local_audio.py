@@ -16,26 +16,15 @@ from pathlib import Path
 import openai
 import pytest
 
-from tests.e2e.conftest import RunningServer
+from tests.e2e.conftest import SENTENCE, RunningServer
 from tests.support.openapi import assert_valid
 from workbench.local_server.audio.formats import timestamp
 from workbench.local_server.model_files import DEFAULT_WHISPER_MODEL_ID
 
 pytestmark = pytest.mark.timeout(300)
 
-SENTENCE = "The quick brown fox jumps over the lazy dog"
 SRT_TIME = r"\d{2}:\d{2}:\d{2},\d{3}"
 VTT_TIME = r"\d{2}:\d{2}:\d{2}\.\d{3}"
-
-
-@pytest.fixture(scope="module")
-def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """SENTENCE spoken by espeak-ng, as a WAV file."""
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (the install script installs it with apt-get)")
-    path = tmp_path_factory.mktemp("speech") / "fox.wav"
-    subprocess.run(["espeak-ng", "-w", str(path), SENTENCE], check=True, timeout=60)
-    return path
 
 
 def _words(text: str) -> list[str]:

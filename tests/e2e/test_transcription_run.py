@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,21 +22,10 @@ from workbench.services.store import Store
 
 pytestmark = pytest.mark.timeout(300)
 
-SENTENCE = "The quick brown fox jumps over the lazy dog"
-
-
-@pytest.fixture(scope="module")
-def speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    if shutil.which("espeak-ng") is None:
-        pytest.fail("espeak-ng is missing: run the README's install step (it installs it)")
-    path = tmp_path_factory.mktemp("speech") / "fox.wav"
-    subprocess.run(["espeak-ng", "-w", str(path), SENTENCE], check=True, timeout=60)
-    return path.read_bytes()
-
 
 @pytest.mark.parametrize("kind", [RunKind.TRANSCRIPTION, RunKind.TRANSLATION])
 def test_speech_to_text_runs_through_the_pipeline(
-    local_server: RunningServer, speech: bytes, tmp_path: Path, kind: RunKind
+    local_server: RunningServer, speech: Path, tmp_path: Path, kind: RunKind
 ) -> None:
     store = Store.open(tmp_path / "t.db")
     endpoint = Endpoint("local-id", "Local", EndpointKind.LOCAL, "")
@@ -45,7 +33,7 @@ def test_speech_to_text_runs_through_the_pipeline(
         kind,
         endpoint.id,
         RunParams(model="whisper-1"),
-        inputs=(AudioPart(speech, "wav", "fox.wav"),),
+        inputs=(AudioPart(speech.read_bytes(), "wav", "fox.wav"),),
     )
     session = store.sessions.create("speech")
     answers: list[str] = []
@@ -77,7 +65,7 @@ def test_speech_to_text_runs_through_the_pipeline(
 
 
 def test_view_code_for_a_transcription_runs_and_hears_the_same(
-    local_server: RunningServer, speech: bytes, tmp_path: Path
+    local_server: RunningServer, speech: Path, tmp_path: Path
 ) -> None:
     """The inspector's Python for a stored transcription run, run as a user would run it."""
     import os
@@ -91,7 +79,7 @@ def test_view_code_for_a_transcription_runs_and_hears_the_same(
         RunKind.TRANSCRIPTION,
         endpoint.id,
         RunParams(model="whisper-1"),
-        inputs=(AudioPart(speech, "wav", "fox.wav"),),
+        inputs=(AudioPart(speech.read_bytes(), "wav", "fox.wav"),),
         options={"language": "en"},
     )
     run = Run(store, request, endpoint, RunOrigin(None, None), sink=_NoSink())
@@ -102,7 +90,7 @@ def test_view_code_for_a_transcription_runs_and_hears_the_same(
     record = asyncio.run(run.execute(client))
     body = store.runs.request(record.run_id)
     assert body is not None and body["language"] == "en"
-    (tmp_path / "fox.wav").write_bytes(speech)
+    (tmp_path / "fox.wav").write_bytes(speech.read_bytes())
     script = tmp_path / "view_code.py"
     script.write_text(python_code(record.base_url, body, kind=record.kind), encoding="utf-8")
     done = subprocess.run(

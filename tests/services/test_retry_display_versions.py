@@ -31,27 +31,37 @@ def lowest_supported_openai() -> str:
     raise AssertionError("pyproject.toml gives openai no lower bound")
 
 
-def run_probe(folder: Path) -> dict[str, Any]:
+def compat_folder(version: str) -> Path:
+    folder = Path(sys.prefix) / "compat" / f"openai-{version}"
+    assert (folder / "openai").is_dir(), (
+        f"openai {version}, the lowest pyproject.toml allows, is not in {folder}. "
+        "Run the install step, `bash packaging/install.sh`, which puts it there."
+    )
+    return folder
+
+
+def run_with_openai(folder: Path, *arguments: str, timeout: float) -> subprocess.CompletedProcess:
+    """`python *arguments` in the repository, with `folder`'s openai first on the path."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(REPO)])}
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.support.retry_probe"],
+    return subprocess.run(
+        [sys.executable, *arguments],
         cwd=REPO,
         env=env,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=timeout,
     )
+
+
+def run_probe(folder: Path) -> dict[str, Any]:
+    done = run_with_openai(folder, "-m", "tests.support.retry_probe", timeout=90)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 def test_retries_are_shown_on_the_lowest_supported_openai() -> None:
     version = lowest_supported_openai()
-    folder = Path(sys.prefix) / "compat" / f"openai-{version}"
-    assert (folder / "openai").is_dir(), (
-        f"openai {version}, the lowest pyproject.toml allows, is not in {folder}. "
-        "Run the install step, `bash packaging/install.sh`, which puts it there."
-    )
+    folder = compat_folder(version)
 
     report = run_probe(folder)
 
@@ -67,25 +77,12 @@ def test_the_run_pipeline_passes_its_tests_on_the_lowest_supported_openai() -> N
     the lowest openai first on the path (openai 1.x lets a cut stream out as the HTTP library's
     own error, which must read as a broken stream, not as a bug)."""
     version = lowest_supported_openai()
-    folder = Path(sys.prefix) / "compat" / f"openai-{version}"
-    assert (folder / "openai").is_dir(), "Run the install step, `bash packaging/install.sh`."
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(REPO)])}
-    imported = subprocess.run(
-        [sys.executable, "-c", "import openai; print(openai.__version__)"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    folder = compat_folder(version)
+    imported = run_with_openai(folder, "-c", "import openai; print(openai.__version__)", timeout=60)
     assert imported.stdout.strip() == version, imported.stderr
     tests = ["tests/services/test_chat_run.py", "tests/services/test_run_service.py"]
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    done = run_with_openai(
+        folder, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests, timeout=300
     )
     assert done.returncode == 0, done.stdout[-4000:]
     assert re.search(r"\b\d+ passed\b", done.stdout), done.stdout[-2000:]

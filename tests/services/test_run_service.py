@@ -91,9 +91,10 @@ def test_a_finished_run_is_announced_once_after_its_starter_saw_it(
     assert (stored.endpoint_id, stored.base_url) == (endpoint.id, scripted.base_url.rstrip("/"))
 
 
-def test_a_stopped_run_is_announced_too(
-    tmp_path: Path, store: Store, scripted: ScriptedServer
-) -> None:
+def _cut_short(
+    tmp_path: Path, store: Store, scripted: ScriptedServer, close_window: bool
+) -> tuple[list[RunRecord], int]:
+    """A long answer cancelled after 0.3 s: stopped by the user, or with the window closing."""
     scripted.script("chat", Stream(text=" ".join(f"w{i}" for i in range(400)), delay=0.01))
     runs, endpoint, announced = _service(tmp_path, store, scripted)
     session, answer = _answer(store)
@@ -102,12 +103,21 @@ def test_a_stopped_run_is_announced_too(
     async def go() -> None:
         task = asyncio.create_task(runs.execute(run))
         await asyncio.sleep(0.3)
+        if close_window:
+            runs.abandon_all()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         await runs.connector.close()
 
     asyncio.run(go())
+    return announced, answer
+
+
+def test_a_stopped_run_is_announced_too(
+    tmp_path: Path, store: Store, scripted: ScriptedServer
+) -> None:
+    announced, answer = _cut_short(tmp_path, store, scripted, close_window=False)
     assert [r.status for r in announced] == [RunStatus.STOPPED]
     assert store.conversation.get(answer).status is MessageStatus.STOPPED
 
@@ -115,21 +125,7 @@ def test_a_stopped_run_is_announced_too(
 def test_abandoned_runs_are_kept_interrupted_and_not_announced(
     tmp_path: Path, store: Store, scripted: ScriptedServer
 ) -> None:
-    scripted.script("chat", Stream(text=" ".join(f"w{i}" for i in range(400)), delay=0.01))
-    runs, endpoint, announced = _service(tmp_path, store, scripted)
-    session, answer = _answer(store)
-    run = runs.start(_request(endpoint.id), RunOrigin(session, answer))
-
-    async def go() -> None:
-        task = asyncio.create_task(runs.execute(run))
-        await asyncio.sleep(0.3)
-        runs.abandon_all()  # the window closes
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        await runs.connector.close()
-
-    asyncio.run(go())
+    announced, answer = _cut_short(tmp_path, store, scripted, close_window=True)
     assert announced == []
     message = store.conversation.get(answer)
     assert message.status is MessageStatus.INTERRUPTED and message.content.startswith("w0")

@@ -48,10 +48,17 @@ def python_code(
         else "print(response.choices[0].message.content)\n"
     )
     return (
+        _python_client(base_url, key_variable)
+        + f"response = client.chat.completions.create(\n{arguments}\n)\n"
+        + read
+    )
+
+
+def _python_client(base_url: str, key_variable: str) -> str:
+    return (
         "import os\n\n"
         "from openai import OpenAI\n\n"
         f"client = OpenAI(base_url={base_url!r}, api_key=os.environ[{key_variable!r}])\n"
-        f"response = client.chat.completions.create(\n{arguments}\n)\n" + read
     )
 
 
@@ -92,10 +99,7 @@ def _python_file_code(base_url: str, body: dict[str, Any], key_variable: str, ki
     arguments = "\n".join(f"    {name}={_python_value(value)}," for name, value in fields.items())
     name = stored_file_name(body)
     return (
-        "import os\n\n"
-        "from openai import OpenAI\n\n"
-        f"client = OpenAI(base_url={base_url!r}, api_key=os.environ[{key_variable!r}])\n"
-        f'with open({name!r}, "rb") as audio:\n'
+        _python_client(base_url, key_variable) + f'with open({name!r}, "rb") as audio:\n'
         f"    response = client.{resource}.create(\n        file=audio,\n"
         + "\n".join(f"    {line}" for line in arguments.splitlines())
         + "\n    )\nprint(response.text)\n"

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from workbench.core.sessions import MessageStatus
+
 RESPONSE_FORMATS = ("text", "json_object", "json_schema")
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 
@@ -64,12 +66,9 @@ class RunKind(StrEnum):
     MODERATION = "moderation"
 
 
-class RunStatus(StrEnum):
-    STREAMING = "streaming"  # being written; left like this only if the process died
-    COMPLETE = "complete"
-    ERROR = "error"
-    STOPPED = "stopped"
-    INTERRUPTED = "interrupted"
+# A run's states are its answer's: streaming until it settles complete, error, stopped or
+# interrupted (the process died), so both are one enum.
+RunStatus = MessageStatus
 
 
 # --- content parts -------------------------------------------------------------------------------

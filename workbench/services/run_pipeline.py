@@ -161,20 +161,17 @@ class Run:
                 self.base_url = str(client.base_url).rstrip("/")
                 await self.adapter.send(client, self.request, self.body, self._emit)
         except asyncio.CancelledError:
-            self._settle(MessageStatus.STOPPED, RunStatus.STOPPED)
+            self._settle(RunStatus.STOPPED)
             raise
         except Exception as exc:  # a bug must not leave the answer "streaming" forever
             log.exception("run %s failed", self.run_id)
             self._emit(RunFailed(describe_unexpected(exc)))
         failed = self.progress.error is not None
-        return self._settle(
-            MessageStatus.ERROR if failed else MessageStatus.COMPLETE,
-            RunStatus.ERROR if failed else RunStatus.COMPLETE,
-        )
+        return self._settle(RunStatus.ERROR if failed else RunStatus.COMPLETE)
 
     def abandon(self) -> RunRecord:
         """The app is closing mid-stream: keep what arrived, marked interrupted, no questions."""
-        return self._settle(MessageStatus.INTERRUPTED, RunStatus.INTERRUPTED)
+        return self._settle(RunStatus.INTERRUPTED)
 
     # --- events --------------------------------------------------------------------------------
     def _emit(self, event: RunEvent) -> None:
@@ -223,7 +220,8 @@ class Run:
             self.progress.pending.clear()
         self._last_checkpoint = self.clock()
 
-    def _settle(self, status: MessageStatus, run_status: RunStatus) -> RunRecord:
+    def _settle(self, status: RunStatus) -> RunRecord:
+        """The answer and the run end with the same status."""
         if self.result is not None:  # abandoned at shutdown, then cancelled: keep the first
             return self.result
         p = self.progress
@@ -231,7 +229,7 @@ class Run:
         if p.refused:
             content = REFUSAL_MARK + content
         self.sink.settle(content, status, self.run_id)
-        record = self.record(run_status)
+        record = self.record(status)
         self.store.runs.finish(
             record, p.headers, p.retries, p.logprobs if self.body.get("logprobs") else None
         )

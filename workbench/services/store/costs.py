@@ -20,17 +20,6 @@ import sqlite_utils
 from workbench.core.pricing import PriceStatus
 from workbench.core.runs import RunStatus
 
-# Exported as stored, between the start time and the cost.
-_EXPORTED_AS_IS = (
-    "session",
-    "endpoint",
-    "model",
-    "prompt_tokens",
-    "cached_tokens",
-    "completion_tokens",
-    "reasoning_tokens",
-)
-
 # A run's cost is unknown when it has no price (unknown model, or usage never reported).
 _TOTALS = (
     "SELECT count(*), coalesce(sum(cost_usd), 0.0), "
@@ -51,6 +40,8 @@ CSV_COLUMNS = (
     "price_status",
     "status",
 )
+# Exported as stored, between the start time and the cost.
+_EXPORTED_AS_IS = CSV_COLUMNS[1:8]
 
 
 @dataclass(frozen=True, slots=True)

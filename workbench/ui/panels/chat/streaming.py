@@ -66,7 +66,7 @@ class AnswerStreams(QObject):
         if live is not None and live.card is not None and not _deleted(live.card):
             card = live.card
             card.body.finish()
-            card.set_status(MessageStatus(str(record.status)))
+            card.set_status(record.status)
             card.show_record(record)
         self.finished.emit(record)
 

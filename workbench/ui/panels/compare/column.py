@@ -286,8 +286,7 @@ class CompareColumn(QFrame):
         answer.record, answer.retry = record, ""
         answer.text[:] = [content]
         answer.error = record.error or answer.error
-        # A run's status names the same states as its answer's.
-        answer.status = MessageStatus(str(record.status))
+        answer.status = record.status
         if repeat == self.shown:
             self.body.finish()
             self._show_answer(refresh_text=self.body.text() != content)
