@@ -48,3 +48,25 @@ def test_curl_code_sends_the_wire_body_and_reads_the_key_from_the_environment() 
     sent = json.loads(payload.removesuffix("JSON\n"))
     assert sent == wire_body(vllm) and sent["continue_final_message"] is True
     assert "extra_body" not in sent
+
+
+def test_a_kind_without_a_template_gets_no_misleading_code() -> None:
+    body = {"model": "tts-1", "input": "Hello", "voice": "alloy"}
+    for code in (
+        python_code("https://api.openai.com/v1", body, kind=RunKind.SPEECH),
+        curl_code("https://api.openai.com/v1", body, kind=RunKind.SPEECH),
+    ):
+        assert "chat" not in code and code.startswith("# View code does not write")
+
+
+def test_a_transcription_is_a_file_upload() -> None:
+    body = {"model": "whisper-1", "file": "<talk.mp3: 1,024 bytes of mp3 audio>", "language": "en"}
+    python = python_code("http://h/v1", body, kind=RunKind.TRANSCRIPTION)
+    call = _create_call(python)
+    assert {k.arg for k in call.keywords} == {"file", "model", "language"}
+    assert "open('talk.mp3', \"rb\")" in python
+    curl = shlex.split(
+        curl_code("http://h/v1", body, kind=RunKind.TRANSCRIPTION).replace("\\\n", "")
+    )
+    assert "http://h/v1/audio/transcriptions" in curl
+    assert "file=@talk.mp3" in curl and "language=en" in curl

@@ -37,6 +37,8 @@ def python_code(
 ) -> str:
     if kind in _FILE_KINDS:
         return _python_file_code(base_url, body, key_variable, kind)
+    if kind is not RunKind.CHAT_COMPLETION:
+        return _not_yet(kind)
     arguments = "\n".join(f"    {name}={_python_value(value)}," for name, value in body.items())
     streamed = bool(body.get("stream"))
     read = (
@@ -70,6 +72,8 @@ def curl_code(
 ) -> str:
     if kind in _FILE_KINDS:
         return _curl_file_code(base_url, body, key_variable, kind)
+    if kind is not RunKind.CHAT_COMPLETION:
+        return _not_yet(kind)
     url = base_url.rstrip("/") + "/chat/completions"
     payload = json.dumps(wire_body(body), indent=2, ensure_ascii=False)
     return (
@@ -116,3 +120,8 @@ def _curl_file_code(base_url: str, body: dict[str, Any], key_variable: str, kind
         + "".join(fields)
         + f"  -F {shlex.quote('file=@' + stored_file_name(body))}\n"
     )
+
+
+def _not_yet(kind: RunKind) -> str:
+    # Better no code than a chat call that would send something else.
+    return f"# View code does not write {kind} requests yet; the Request tab shows what was sent.\n"
