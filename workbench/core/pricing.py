@@ -22,20 +22,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from workbench.core.runs import Usage
+from workbench.core.runs import PriceStatus, Usage
 
 if TYPE_CHECKING:
     from genai_prices.data_snapshot import DataSnapshot
     from genai_prices.types import ModelInfo, ModelPrice, Provider
-
-
-class PriceStatus(StrEnum):
-    PRICED = "priced"
-    FREE = "free"
-    UNKNOWN = "unknown"
 
 
 PRICED, FREE, UNKNOWN = PriceStatus.PRICED, PriceStatus.FREE, PriceStatus.UNKNOWN

@@ -71,6 +71,14 @@ class RunKind(StrEnum):
 RunStatus = MessageStatus
 
 
+class PriceStatus(StrEnum):
+    """Whether a run's cost is a price, nothing (a model on this machine) or not known."""
+
+    PRICED = "priced"
+    FREE = "free"
+    UNKNOWN = "unknown"
+
+
 # --- content parts -------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class TextPart:
@@ -318,7 +326,7 @@ class RunRecord:
     rate_limits: dict[str, str] = field(default_factory=dict)
     error: RunError | None = None
     cost_usd: float | None = None  # None: no price known (see price_status)
-    price_status: str = "unknown"  # core.pricing.PriceStatus: priced, free or unknown
+    price_status: PriceStatus = PriceStatus.UNKNOWN
     kind: RunKind = RunKind.CHAT_COMPLETION
     endpoint_id: str = ""  # stays right when the endpoint is renamed
     endpoint_kind: str = ""  # core.endpoints.EndpointKind, as it was when sent

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from workbench.core.pricing import PriceStatus
-from workbench.core.runs import RunStatus
+from workbench.core.runs import PriceStatus, RunStatus
 
 # A run's cost is unknown when it has no price (unknown model, or usage never reported).
 _TOTALS = (
@@ -80,7 +79,7 @@ class LastRun:
     run_id: int
     model: str
     cost_usd: float | None
-    price_status: str
+    price_status: PriceStatus
 
 
 class CostQueries:
@@ -118,7 +117,7 @@ class CostQueries:
         row = next(iter(rows), None)
         if row is None:
             return None
-        status = row["price_status"] or PriceStatus.UNKNOWN
+        status = PriceStatus(row["price_status"] or PriceStatus.UNKNOWN)
         return LastRun(row["id"], row["model"] or "", row["cost_usd"], status)
 
     def _total(self, where: str, params: list[object]) -> Total:

@@ -9,7 +9,15 @@ import sqlite_utils
 
 from workbench.core.clock import utc_now_iso
 from workbench.core.endpoints import Endpoint
-from workbench.core.runs import RunError, RunKind, RunRecord, RunStatus, RunTimings, Usage
+from workbench.core.runs import (
+    PriceStatus,
+    RunError,
+    RunKind,
+    RunRecord,
+    RunStatus,
+    RunTimings,
+    Usage,
+)
 
 _RECORD_COLUMNS = (
     "id, session_id, message_id, endpoint, model, status, ttft_ms, duration_ms, "
@@ -145,7 +153,7 @@ def _record(row: dict[str, Any]) -> RunRecord:
         rate_limits=json.loads(row["rate_limits_json"]) if row["rate_limits_json"] else {},
         error=RunError.from_dict(error) if error else None,
         cost_usd=row["cost_usd"],
-        price_status=row["price_status"] or "unknown",
+        price_status=_price_status(row["price_status"]),
         kind=_kind(row["kind"]),
         endpoint_id=row["endpoint_id"] or "",
         endpoint_kind=row["endpoint_kind"] or "",
@@ -158,6 +166,13 @@ def _status(value: str | None) -> RunStatus:
         return RunStatus(value or RunStatus.INTERRUPTED)
     except ValueError:  # written by a newer version
         return RunStatus.INTERRUPTED
+
+
+def _price_status(value: str | None) -> PriceStatus:
+    try:
+        return PriceStatus(value or PriceStatus.UNKNOWN)
+    except ValueError:
+        return PriceStatus.UNKNOWN
 
 
 def _kind(value: str | None) -> RunKind:
