@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,21 +12,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from workbench.local_server.errors import ApiError, unsupported
+from workbench.local_server.errors import ApiError
 from workbench.local_server.state import ServerState
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Request, ServerState], Awaitable[Response]]
-
-
-async def read_json(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"The request body is not valid JSON ({exc}).") from exc
-    if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    return body
+MODELS_PREFIX = "/v1/models/"
+# Starlette answers methods outside its route's list itself, in plain text: list them all here so
+# every answer is OpenAI-shaped JSON (HEAD comes with GET).
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def _authorised(request: Request, token: str) -> bool:
@@ -37,18 +29,32 @@ def _authorised(request: Request, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
 
 
-async def list_models(_request: Request, state: ServerState) -> Response:
-    created = int(time.time())
+def _models(state: ServerState) -> list[dict[str, Any]]:
     ids = [state.chat_model_id]
     if state.whisper_model_path is not None:
         from workbench.local_server.model_files import DEFAULT_WHISPER_MODEL_ID
 
         ids.append(DEFAULT_WHISPER_MODEL_ID)
-    data = [{"id": i, "object": "model", "created": created, "owned_by": "workbench"} for i in ids]
+    # One `created` for the server's lifetime, so a listed model and the same one retrieved match.
+    data = [
+        {"id": i, "object": "model", "created": state.started, "owned_by": "workbench"} for i in ids
+    ]
     engine = state.chat_engine
     # Not in OpenAI's schema, but clients read it (as from vLLM's max_model_len) for their meters.
     data[0]["context_window"] = engine.n_ctx if engine is not None else state.context_size
-    return JSONResponse({"object": "list", "data": data})
+    return data
+
+
+async def list_models(_request: Request, state: ServerState) -> Response:
+    return JSONResponse({"object": "list", "data": _models(state)})
+
+
+async def retrieve_model(request: Request, state: ServerState) -> Response:
+    wanted = request.url.path.removeprefix(MODELS_PREFIX)
+    for model in _models(state):
+        if model["id"] == wanted:
+            return JSONResponse(model)
+    raise ApiError(404, f"The model `{wanted}` does not exist.", code="model_not_found")
 
 
 def _handlers() -> dict[tuple[str, str], Handler]:
@@ -76,7 +82,7 @@ def build_app(state: ServerState) -> Starlette:
                 "Missing or wrong bearer token for Workbench's built-in model server.",
                 code="invalid_api_key",
             ).response()
-        handler = handlers.get((request.method, request.url.path.rstrip("/")))
+        handler = _route(handlers, request)
         try:
             if handler is None:
                 raise _not_served(request)
@@ -89,16 +95,18 @@ def build_app(state: ServerState) -> Starlette:
                 500, "The built-in model server failed on this request.", type="server_error"
             ).response()
 
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-    return Starlette(routes=[Route("/{path:path}", dispatch, methods=methods)])
+    return Starlette(routes=[Route("/{path:path}", dispatch, methods=METHODS)])
+
+
+def _route(handlers: dict[tuple[str, str], Handler], request: Request) -> Handler | None:
+    path = request.url.path.rstrip("/")
+    if request.method == "GET" and path.startswith(MODELS_PREFIX):
+        return retrieve_model
+    return handlers.get((request.method, path))
 
 
 def _not_served(request: Request) -> ApiError:
     path = request.url.path
-    if path.startswith("/v1/models/"):
-        return ApiError(
-            404, f"The model `{path.rsplit('/', 1)[-1]}` does not exist.", code="model_not_found"
-        )
     known = {
         "/v1/models",
         "/v1/chat/completions",
@@ -106,8 +114,7 @@ def _not_served(request: Request) -> ApiError:
         "/v1/audio/transcriptions",
         "/v1/audio/translations",
     }
-    if path in known:
+    if path.rstrip("/") in known or path.startswith(MODELS_PREFIX):
         return ApiError(405, f"{request.method} is not allowed on {path}.")
-    if path.startswith("/v1/"):
-        return unsupported(f"The endpoint {request.method} {path}")
-    return ApiError(404, f"Unknown path {path}.", code="not_found")
+    # OpenAI's own words and status for a path it does not serve. Not a 5xx: the SDK retries those.
+    return ApiError(404, f"Invalid URL ({request.method} {path})")

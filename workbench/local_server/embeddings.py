@@ -16,7 +16,7 @@ import numpy as np
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from workbench.local_server.app import read_json
+from workbench.local_server.body import read_json
 from workbench.local_server.errors import ApiError, bad_field, unsupported
 from workbench.local_server.state import ServerState
 
@@ -63,45 +63,35 @@ class Embedder:
     def embed(self, sequences: list[list[int]]) -> np.ndarray:
         """One unit-length float32 row per sequence, in order.
 
-        `Llama.embed` only takes strings, so token-id inputs need this loop over its batch; it
-        packs several sequences into one decode as `Llama.embed` does, which is much faster than
-        one decode per short input.
+        Each sequence gets a decode of its own, on sequence 0 of an empty KV cache. Packing several
+        into one decode (as `Llama.embed` does) is faster for short inputs, but ggml's matrix
+        kernels then see a different batch shape per request, and the same input came back up to
+        0.002 apart depending on what sat beside it. Alone, an input always meets the same shapes,
+        so its vector is the same wherever it sits; repeated inputs are computed once.
         """
-        import llama_cpp
-
-        llm = self.llm
-        n_seq_max = max(1, int(llm.context_params.n_seq_max))
-        rows: list[np.ndarray] = []
-        pending = 0  # sequences in the current batch
-        used = 0  # tokens in the current batch
-
-        def flush() -> None:
-            nonlocal pending, used
-            if pending == 0:
-                return
-            llm._ctx.kv_cache_clear()
-            llm._ctx.decode(llm._batch)
-            for seq in range(pending):
-                pointer = llama_cpp.llama_get_embeddings_seq(llm._ctx.ctx, seq)
-                rows.append(np.ctypeslib.as_array(pointer, shape=(self.size,)).copy())
-            llm._batch.reset()
-            pending = used = 0
-
-        llm._batch.reset()
-        try:
-            for tokens in sequences:
-                if used + len(tokens) > self.context or pending >= n_seq_max:
-                    flush()
-                llm._batch.add_sequence(tokens, pending, True)
-                pending += 1
-                used += len(tokens)
-            flush()
-        finally:
-            llm._batch.reset()
-            llm._ctx.kv_cache_clear()
+        done: dict[tuple[int, ...], np.ndarray] = {}
+        rows = [self._embed_one(tokens, done) for tokens in sequences]
         matrix = np.asarray(rows, dtype=np.float32)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         return matrix / np.where(norms == 0.0, 1.0, norms)
+
+    def _embed_one(self, tokens: list[int], done: dict[tuple[int, ...], np.ndarray]) -> np.ndarray:
+        import llama_cpp
+
+        key = tuple(tokens)
+        if key not in done:
+            llm = self.llm
+            llm._batch.reset()
+            llm._ctx.kv_cache_clear()
+            try:
+                llm._batch.add_sequence(tokens, 0, True)
+                llm._ctx.decode(llm._batch)
+                pointer = llama_cpp.llama_get_embeddings_seq(llm._ctx.ctx, 0)
+                done[key] = np.ctypeslib.as_array(pointer, shape=(self.size,)).copy()
+            finally:
+                llm._batch.reset()
+                llm._ctx.kv_cache_clear()
+        return done[key]
 
 
 async def handle(request: Request, state: ServerState) -> Response:
@@ -117,13 +107,18 @@ async def handle(request: Request, state: ServerState) -> Response:
         isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1
     ):
         raise bad_field("dimensions", "dimensions must be a positive integer.")
-    items = _parse_input(body)
+    # Checking up to 2,048 inputs, and writing as many vectors as JSON, take long enough to stall
+    # other clients: both in threads, so the loop stays free.
+    items = await asyncio.to_thread(_parse_input, body)
 
     # llama.cpp contexts are not re-entrant, and on a small machine two models computing at once
     # only slow each other down: take turns with the chat model, in a worker thread.
     async with state.model_lock:
         vectors, token_count = await asyncio.to_thread(_compute, state, items, dimensions)
+    return await asyncio.to_thread(_response, vectors, token_count, model, encoding)
 
+
+def _response(vectors: np.ndarray, token_count: int, model: str, encoding: str) -> Response:
     data = [
         {"object": "embedding", "index": i, "embedding": _encode(row, encoding)}
         for i, row in enumerate(vectors)

@@ -12,7 +12,7 @@ import ctypes
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,28 @@ class ChatEngine:
     def tokenize(self, prompt: str) -> list[int]:
         # Like llama-cpp-python's chat handlers: the template writes any BOS itself.
         return self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def surely_too_long(self, prompt: str) -> int | None:
+        """A lower bound on the prompt's tokens when that alone exceeds the context, else None.
+
+        No token covers more than `max_token_bytes` bytes, so a text that long per context slot
+        cannot fit: refusing it then spares seconds of tokenizing (a 4 MB prompt) that would take
+        CPU from a running answer only to reach the same refusal.
+        """
+        size = len(prompt.encode("utf-8"))
+        if size <= self.n_ctx:  # the common case: no token is shorter than a byte
+            return None
+        lower = size // self.max_token_bytes()
+        return lower if lower >= self.n_ctx else None
+
+    @cache  # noqa: B019 -- one engine for the server's lifetime
+    def max_token_bytes(self) -> int:
+        buffer = ctypes.create_string_buffer(256)
+        longest = 1
+        for token in range(self.n_vocab):  # special=True: template tokens are in prompts too
+            n = llama_cpp.llama_token_to_piece(self._vocab, token, buffer, 256, 0, True)
+            longest = max(longest, abs(n))  # negative: the piece needs that many bytes
+        return longest
 
     def token_text(self, token: int) -> str:
         return self.llm.detokenize([token], special=True).decode("utf-8", errors="replace")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ class ServerState:
     context_size: int = 4096
     chat_engine: Any = None  # engine.ChatEngine, loaded before READY
     whisper: Any = None  # loaded on the first transcription: most sessions never need it
+    started: int = field(default_factory=lambda: int(time.time()))  # models' `created`
     embedder: Any = None  # a second llama.cpp context with pooling, loaded on first use
     # llama.cpp contexts are not re-entrant: requests take turns, the HTTP loop stays free.
     model_lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from workbench.local_server.app import read_json
+from workbench.local_server.body import read_json
 from workbench.local_server.chat import tools
 from workbench.local_server.chat.generate import FinishEvent, PieceEvent, ToolModeEvent, generate
 from workbench.local_server.chat.prompt import build_prompt
@@ -64,16 +64,29 @@ def fingerprint(state: ServerState) -> str:
 async def handle(request: Request, state: ServerState) -> Response:
     body = await read_json(request)
     engine: ChatEngine = state.chat_engine
+    # Validating, templating and tokenizing a long conversation takes seconds of CPU: in a thread,
+    # so the loop keeps answering other clients (and streaming other answers) meanwhile. None of it
+    # touches the llama.cpp context, only the read-only vocabulary, so it needs no model lock.
+    req, prompt, tool_grammar = await asyncio.to_thread(_prepare, body, state, engine)
+    meta = _Meta(state.chat_model_id, fingerprint(state))
+    job = await start(state.model_lock, lambda j: generate(j, engine, req, prompt, tool_grammar))
+    if req.stream:
+        return _EventStream(job, _sse(job, req, meta, len(prompt)))
+    return await _complete(request, job, req, meta, len(prompt))
+
+
+def _prepare(
+    body: dict[str, Any], state: ServerState, engine: ChatEngine
+) -> tuple[ChatRequest, list[int], str | None]:
+    """The checked request, its prompt tokens, and the tool-call grammar if tools may be called."""
     req = parse_request(body, state.chat_model_id, engine.n_vocab)
-    prompt = engine.tokenize(build_prompt(engine, req))
+    text = build_prompt(engine, req)
+    at_least = engine.surely_too_long(text)
+    if at_least is not None:
+        raise _too_long(engine, f"at least {at_least}")
+    prompt = engine.tokenize(text)
     if len(prompt) >= engine.n_ctx:
-        raise ApiError(
-            400,
-            f"This model's maximum context length is {engine.n_ctx} tokens. However, your "
-            f"messages resulted in {len(prompt)} tokens. Please reduce the length of the messages.",
-            param="messages",
-            code="context_length_exceeded",
-        )
+        raise _too_long(engine, str(len(prompt)))
     tool_grammar = None
     if req.tools is not None and req.tools.choice in ("auto", "required"):
         try:
@@ -84,11 +97,17 @@ async def handle(request: Request, state: ServerState) -> Response:
         tool_grammar = _checked(engine, grammar, "tools")
     if req.grammar is not None:
         _checked(engine, req.grammar, "response_format")
-    meta = _Meta(state.chat_model_id, fingerprint(state))
-    job = await start(state.model_lock, lambda j: generate(j, engine, req, prompt, tool_grammar))
-    if req.stream:
-        return _EventStream(job, _sse(job, req, meta, len(prompt)))
-    return await _complete(request, job, req, meta, len(prompt))
+    return req, prompt, tool_grammar
+
+
+def _too_long(engine: ChatEngine, tokens: str) -> ApiError:
+    return ApiError(
+        400,
+        f"This model's maximum context length is {engine.n_ctx} tokens. However, your "
+        f"messages resulted in {tokens} tokens. Please reduce the length of the messages.",
+        param="messages",
+        code="context_length_exceeded",
+    )
 
 
 def _checked(engine: ChatEngine, grammar: str, param: str) -> str:
