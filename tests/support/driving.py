@@ -88,3 +88,19 @@ def answer_question_box(
         next(b for b in box.buttons() if b.text() == choice).click()
 
     QTimer.singleShot(0, answer)
+
+
+def open_inspector(ctx, qtbot):
+    """The Request Inspector panel on `ctx`, built as its dock builds it, and shown."""
+    from workbench.app.panels import PANELS
+
+    panel = next(spec for spec in PANELS if spec.key == "inspector").build(ctx)
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel
+
+
+def inspector_text(panel) -> str:
+    """Everything the inspector's tabs show: response, request, Python and curl."""
+    tabs = (panel.overview, panel.request, panel.python, panel.curl)
+    return "\n".join(t.toPlainText() for t in tabs)

@@ -34,8 +34,14 @@ SCRIPT = Path(__file__).resolve()
 ROOT = SCRIPT.parents[2]
 
 
+# The app hands its server only an allow-list of variables; the knobs above must get through.
+PASS_ENV = "WORKBENCH_LOCAL_PASS_ENV"
+
+
 def command() -> list[str]:
-    """The command a LocalServer should run to start this fake."""
+    """The command a LocalServer should run to start this fake (its knobs are let through the
+    server's environment for the rest of the test run, as a user would with PASS_ENV)."""
+    os.environ.setdefault(PASS_ENV, "FAKE_LOCAL_*")
     return [sys.executable, str(SCRIPT)]
 
 

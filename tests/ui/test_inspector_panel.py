@@ -7,29 +7,16 @@ import re
 
 from PySide6.QtWidgets import QApplication
 
-from tests.support.driving import type_and_send
+from tests.support.driving import inspector_text, open_inspector, type_and_send
 from tests.support.fixtures import SCRIPTED_KEY
 from tests.support.scripted_server import Fault, Stream
-from workbench.app.panels import PANELS
-
-
-def _inspector(ctx, qtbot):
-    panel = next(spec for spec in PANELS if spec.key == "inspector").build(ctx)
-    qtbot.addWidget(panel)
-    panel.show()
-    return panel
-
-
-def _all_text(panel) -> str:
-    tabs = (panel.overview, panel.request, panel.python, panel.curl)
-    return "\n".join(t.toPlainText() for t in tabs)
 
 
 def test_a_finished_run_is_shown_with_headers_retries_and_code(
     ctx, server, scripted_chat, qtbot
 ) -> None:
     chat = scripted_chat()
-    inspector = _inspector(ctx, qtbot)
+    inspector = open_inspector(ctx, qtbot)
     ctx.connector.max_retries = 1
     server.script(
         "chat",
@@ -46,7 +33,7 @@ def test_a_finished_run_is_shown_with_headers_retries_and_code(
     assert sent["messages"] == [{"role": "user", "content": "Inspect me"}]
     assert server.base_url in inspector.python.toPlainText()
     assert "$OPENAI_API_KEY" in inspector.curl.toPlainText()
-    assert SCRIPTED_KEY not in _all_text(inspector)
+    assert SCRIPTED_KEY not in inspector_text(inspector)
     inspector.tabs.setCurrentWidget(inspector.curl)
     inspector.copy_button.click()
     assert QApplication.clipboard().text() == inspector.curl.toPlainText()
@@ -54,7 +41,7 @@ def test_a_finished_run_is_shown_with_headers_retries_and_code(
 
 def test_a_failed_run_shows_the_error_body(ctx, server, scripted_chat, qtbot) -> None:
     chat = scripted_chat()
-    inspector = _inspector(ctx, qtbot)
+    inspector = open_inspector(ctx, qtbot)
     server.script("chat", Fault(404, code="model_not_found"))
     type_and_send(qtbot, chat, "Which model?")
     ctx.bus.answer_selected.emit(chat.path[-1].id)
@@ -69,7 +56,7 @@ def test_an_inspector_opened_after_the_answer_shows_that_answer(
     chat = scripted_chat()
     server.script("chat", Stream(text="Answered before the inspector was open."))
     type_and_send(qtbot, chat, "Asked earlier")
-    inspector = _inspector(ctx, qtbot)  # as its dock is built when first shown
+    inspector = open_inspector(ctx, qtbot)  # as its dock is built when first shown
     sent = json.loads(inspector.request.toPlainText())
     assert sent["messages"] == [{"role": "user", "content": "Asked earlier"}]
     assert inspector.tabs.isVisible() and "Scripted · gpt-4o" in inspector.overview.toPlainText()
@@ -80,7 +67,7 @@ def test_view_code_keeps_the_url_a_run_went_to_after_its_endpoint_is_renamed(
 ) -> None:
     """Runs once recorded only the endpoint's name: renamed, its code pointed elsewhere."""
     chat = scripted_chat()
-    inspector = _inspector(ctx, qtbot)
+    inspector = open_inspector(ctx, qtbot)
     server.script("chat", Stream(text="Sent here."))
     record = type_and_send(qtbot, chat, "Where did this go?")
     endpoint = ctx.endpoints.active

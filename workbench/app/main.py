@@ -8,13 +8,14 @@ its own executable this way.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import logging.handlers
 import sys
 from pathlib import Path
 
 from workbench import __version__
-from workbench.services.paths import DataPaths, data_paths
+from workbench.services.paths import DataPaths, data_paths, private_dir, private_file
 
 log = logging.getLogger("workbench")
 
@@ -40,9 +41,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files (and each one a rollover starts) readable by their owner only: a log line may
+    quote a prompt, a file name or a server's error."""
+
+    def _open(self) -> io.TextIOWrapper:
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 def configure_logging(paths: DataPaths) -> None:
-    paths.logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    private_dir(paths.logs)
+    handler = PrivateRotatingFileHandler(
         paths.logs / "workbench.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -18,7 +18,7 @@ from workbench.app.first_paint import on_first_paint, report_first_paint
 from workbench.app.local_model import stop_after_loop
 from workbench.app.main_window import MainWindow
 from workbench.app.resources import icon_path
-from workbench.app.startup import open_store
+from workbench.app.startup import StoreChoice, open_store
 from workbench.services.connector import preload_sdk
 from workbench.services.paths import DataPaths
 from workbench.services.store import StoreError
@@ -46,16 +46,26 @@ def make_application() -> QApplication:
     return app
 
 
-def ask_start_fresh(problem: StoreError) -> bool:
+def ask_about_store(problem: StoreError) -> StoreChoice:
+    """What is wrong with the database and what to do, offering only choices that can work."""
     box = QMessageBox(QMessageBox.Icon.Critical, "Workbench can't open its database", str(problem))
-    box.setInformativeText(
-        f"Start Fresh renames {problem.path.name} and keeps it, every byte, in "
-        f"{problem.path.parent}, then opens a new database.\nQuit changes nothing."
-    )
-    fresh = box.addButton("Start Fresh", QMessageBox.ButtonRole.AcceptRole)
+    advice = problem.advice
+    if problem.can_start_fresh:
+        advice += (
+            f"\nStart Fresh renames {problem.path.name} and keeps it, every byte, in "
+            f"{problem.path.parent}, then opens a new database."
+        )
+    box.setInformativeText(advice + "\nQuit changes nothing.")
+    choices = {}
+    if problem.can_start_fresh:
+        choices[box.addButton("Start Fresh", QMessageBox.ButtonRole.AcceptRole)] = (
+            StoreChoice.START_FRESH
+        )
+    if problem.can_retry:
+        choices[box.addButton("Retry", QMessageBox.ButtonRole.AcceptRole)] = StoreChoice.RETRY
     box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
     box.exec()
-    return box.clickedButton() is fresh
+    return choices.get(box.clickedButton(), StoreChoice.QUIT)
 
 
 def save_screenshot(window: MainWindow, path: Path) -> None:
@@ -68,7 +78,7 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
     app = make_application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    store, kept = open_store(paths.database, ask_start_fresh)
+    store, kept = open_store(paths.database, ask_about_store)
     if store is None:
         return 1
     ctx = AppContext.build(paths, store, loop)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -148,8 +149,8 @@ def validate_endpoint(endpoint: Endpoint, taken_names: set[str]) -> None:
             raise EndpointProblem(f"“{name}” is not a valid header name.")
         if name.strip().lower() in {"authorization", "api-key"}:
             raise EndpointProblem(
-                "Put the key in the key field, not in a header: keys are kept "
-                "in the system keyring, headers are not."
+                "Put the key in the key field, not in a header: it is kept in the system "
+                "keyring and sent the way this endpoint expects."
             )
 
 
@@ -168,3 +169,50 @@ def parse_headers(text: str) -> tuple[tuple[str, str], ...]:
 
 def format_headers(headers: tuple[tuple[str, str], ...]) -> str:
     return "\n".join(f"{name}: {value}" for name, value in headers)
+
+
+# A header whose name says it carries a credential: its value goes to the keyring like a key.
+_SECRET_HEADER_MARKS = ("key", "token", "secret", "auth", "password", "cookie")
+# How the settings dialog shows a secret header's value; left as is, the saved value is kept.
+HEADER_MASK = "••••••••"
+# Shorter values are not redacted: replacing a 3-letter value everywhere would garble the text
+# around it, and no real key is that short.
+MIN_SECRET_LEN = 8
+
+
+def is_secret_header(name: str) -> bool:
+    lowered = name.casefold()
+    return any(mark in lowered for mark in _SECRET_HEADER_MARKS)
+
+
+def masked_headers(headers: tuple[tuple[str, str], ...]) -> str:
+    """The headers as the dialog shows them: secret values masked."""
+    shown = ((n, HEADER_MASK if is_secret_header(n) and v else v) for n, v in headers)
+    return format_headers(tuple(shown))
+
+
+def unmasked_headers(
+    edited: tuple[tuple[str, str], ...], saved: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """Headers from the dialog, a still-masked value replaced by the one saved under that name."""
+    kept = {name.casefold(): value for name, value in saved}
+    return tuple(
+        (name, kept.get(name.casefold(), "") if value == HEADER_MASK else value)
+        for name, value in edited
+    )
+
+
+def endpoint_secrets(endpoint: Endpoint, key: str | None) -> tuple[str, ...]:
+    """What must never be stored or shown for a run on `endpoint`: its key, its secret headers."""
+    values = [key or "", *(v for n, v in endpoint.headers if is_secret_header(n))]
+    # The bare credential too, so an echo of only the token part of "Bearer x" is caught.
+    values += [v.split(" ", 1)[1] for v in values if " " in v.strip()]
+    return tuple(v.strip() for v in values if len(v.strip()) >= MIN_SECRET_LEN)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret replaced by a marker that still says what kind it was."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "sk-…REDACTED" if secret.startswith("sk-") else "…REDACTED")
+    return text

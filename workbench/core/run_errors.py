@@ -85,6 +85,12 @@ def describe_local_failure(detail: str) -> RunError:
     return RunError(ErrorKind.LOCAL_MODEL, "The built-in model could not start.", detail)
 
 
+def describe_store_failure(problem: str, advice: str) -> RunError:
+    """The answer could not be written to the app's database: the run ends rather than stream
+    on into a log that keeps nothing."""
+    return RunError(ErrorKind.STORAGE, f"The answer could not be saved: {problem}", advice)
+
+
 def describe_unexpected(exc: BaseException) -> RunError:
     return RunError(
         ErrorKind.UNEXPECTED,

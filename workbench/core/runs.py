@@ -265,6 +265,7 @@ class ErrorKind(StrEnum):
     TIMEOUT = "timeout"
     BROKEN_STREAM = "broken_stream"
     LOCAL_MODEL = "local_model"
+    STORAGE = "storage"  # the app's own database could not be written (locked, disk full)
     UNEXPECTED = "unexpected"
 
 

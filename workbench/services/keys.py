@@ -60,21 +60,31 @@ class KeyVault:
         if not key:
             self.delete(endpoint)
             return
-        if self.persistent:
-            try:
-                self._backend.set_password(SERVICE, endpoint.id, key)
-                return
-            except keyring.errors.KeyringError as exc:
-                # Log the failure, never the key.
-                log.warning("keyring refused the key for %s: %s", endpoint.name, type(exc).__name__)
-                self.persistent = False
-        self._memory[endpoint.id] = key
+        self.set_secret(endpoint.id, key)
 
     def delete(self, endpoint: Endpoint) -> None:
-        self._memory.pop(endpoint.id, None)
+        self.delete_secret(endpoint.id)
+
+    # --- any other secret (an endpoint's credential-like headers), by account name ------------
+    def secret(self, account: str) -> str | None:
+        return self._stored(account)
+
+    def set_secret(self, account: str, value: str) -> None:
+        if self.persistent:
+            try:
+                self._backend.set_password(SERVICE, account, value)
+                return
+            except keyring.errors.KeyringError as exc:
+                # Log the failure, never the secret.
+                log.warning("keyring refused a secret for %s: %s", account, type(exc).__name__)
+                self.persistent = False
+        self._memory[account] = value
+
+    def delete_secret(self, account: str) -> None:
+        self._memory.pop(account, None)
         if self.persistent:
             with contextlib.suppress(keyring.errors.PasswordDeleteError):
-                self._backend.delete_password(SERVICE, endpoint.id)
+                self._backend.delete_password(SERVICE, account)
 
     def _stored(self, endpoint_id: str) -> str | None:
         if endpoint_id in self._memory:

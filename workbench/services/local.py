@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 
@@ -33,6 +33,46 @@ MAX_RESTARTS = 3
 RESTART_WINDOW_S = 60.0
 TAIL_LINES = 12
 LOADING = "Loading the built-in model…"
+
+
+# What the server process may inherit: enough to find Python, its libraries and a temp folder,
+# to pick a locale and to size its thread pools. Everything else (OPENAI_API_KEY, cloud
+# credentials, proxies with passwords in them) stays with the app: the server never needs them.
+_ENV_NAMES = frozenset(
+    {
+        "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TERM",
+        "TMPDIR", "TEMP", "TMP",
+        "PYTHONPATH", "PYTHONHOME", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONDONTWRITEBYTECODE",
+        "PYTHONFAULTHANDLER", "VIRTUAL_ENV", "CONDA_PREFIX",
+        "LD_LIBRARY_PATH", "LD_LIBRARY_PATH_ORIG",
+        "DYLD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH",
+        "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR",
+        "CUDA_VISIBLE_DEVICES", "HF_HOME", "HF_HUB_OFFLINE",
+        # Windows cannot start Python without some of these.
+        "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "APPDATA",
+        "LOCALAPPDATA", "PROGRAMDATA", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
+    }
+)  # fmt: skip
+_ENV_PREFIXES = ("LC_", "OMP_", "OPENBLAS_", "MKL_", "GGML_", "LLAMA_", "CT2_", "WORKBENCH_")
+# Names that look like credentials are dropped even when allowed above (WORKBENCH_*_TOKEN...).
+_SECRET_MARKS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "COOKIE")
+# Further names (or PREFIX*) to hand on, comma-separated, for a user whose setup needs one.
+PASS_ENV = "WORKBENCH_LOCAL_PASS_ENV"
+
+
+def server_environment(parent: Mapping[str, str], token: str) -> dict[str, str]:
+    """The built-in server's environment: the allowed part of `parent`, and its bearer token."""
+    extra = [n.strip().upper() for n in parent.get(PASS_ENV, "").split(",") if n.strip()]
+    names = _ENV_NAMES.union(n for n in extra if not n.endswith("*"))
+    prefixes = _ENV_PREFIXES + tuple(n[:-1] for n in extra if n.endswith("*") and len(n) > 1)
+    env = {
+        name: value
+        for name, value in parent.items()
+        if (name.upper() in names or name.upper().startswith(prefixes))
+        and not any(mark in name.upper() for mark in _SECRET_MARKS)
+    }
+    env[TOKEN_ENV] = token
+    return env
 
 
 class LocalState(StrEnum):
@@ -193,7 +233,7 @@ class LocalServer:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
-                env={**os.environ, TOKEN_ENV: self.token},
+                env=server_environment(os.environ, self.token),
             )
         except OSError as exc:
             raise LocalServerError(f"Could not start the built-in model server: {exc}") from exc

@@ -12,12 +12,16 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from workbench.core.endpoints import Endpoint
+from workbench.core.endpoints import Endpoint, endpoint_secrets, redact
 from workbench.core.pricing import price_usage
-from workbench.core.run_errors import describe_local_failure, describe_unexpected
+from workbench.core.run_errors import (
+    describe_local_failure,
+    describe_store_failure,
+    describe_unexpected,
+)
 from workbench.core.runs import (
     LogprobsDelta,
     RefusalDelta,
@@ -40,7 +44,7 @@ from workbench.core.runs import (
 from workbench.core.sessions import MessageStatus
 from workbench.services.adapters import adapter_for
 from workbench.services.local import LocalServerError
-from workbench.services.store import Store
+from workbench.services.store import Store, StoreError
 
 if TYPE_CHECKING:
     import openai
@@ -128,6 +132,7 @@ class Run:
         self.adapter = adapter_for(request.kind)
         self.body = self.adapter.body(request, endpoint)
         self.base_url = endpoint.base_url  # the built-in server's is known once it runs
+        self.secrets = endpoint_secrets(endpoint, None)  # the key joins once the client exists
         self.run_id = store.runs.start(
             origin.session_id,
             origin.message_id,
@@ -159,10 +164,13 @@ class Run:
                 self._emit(RunFailed(describe_local_failure(str(exc))))
             else:
                 self.base_url = str(client.base_url).rstrip("/")
+                self.secrets = endpoint_secrets(self.endpoint, client.api_key)
                 await self.adapter.send(client, self.request, self.body, self._emit)
         except asyncio.CancelledError:
             self._settle(RunStatus.STOPPED)
             raise
+        except StoreError as problem:  # a checkpoint failed: streaming on would keep nothing
+            self._emit(RunFailed(describe_store_failure(str(problem), problem.advice)))
         except Exception as exc:  # a bug must not leave the answer "streaming" forever
             log.exception("run %s failed", self.run_id)
             self._emit(RunFailed(describe_unexpected(exc)))
@@ -175,6 +183,8 @@ class Run:
 
     # --- events --------------------------------------------------------------------------------
     def _emit(self, event: RunEvent) -> None:
+        # A server may echo the key back (a 401 body, a header): nothing past here may hold it.
+        event = _redacted(event, self.secrets)
         p = self.progress
         match event:
             case TextDelta(text=text) | RefusalDelta(text=text):
@@ -216,7 +226,8 @@ class Run:
 
     def _checkpoint(self) -> None:
         if self.progress.pending:
-            self.sink.append_chunk("".join(self.progress.pending))
+            with self.store.failures():
+                self.sink.append_chunk("".join(self.progress.pending))
             self.progress.pending.clear()
         self._last_checkpoint = self.clock()
 
@@ -228,11 +239,18 @@ class Run:
         content = self.text + _tool_calls_markdown(p.tools)
         if p.refused:
             content = REFUSAL_MARK + content
-        self.sink.settle(content, status, self.run_id)
         record = self.record(status)
-        self.store.runs.finish(
-            record, p.headers, p.retries, p.logprobs if self.body.get("logprobs") else None
-        )
+        try:
+            with self.store.failures():
+                self.sink.settle(content, status, self.run_id)
+                self.store.runs.finish(
+                    record, p.headers, p.retries, p.logprobs if self.body.get("logprobs") else None
+                )
+        except StoreError as problem:
+            # The run still ends, failed, with what arrived held in memory for the screen; the
+            # store keeps its last checkpoint, marked interrupted at the next start.
+            p.error = p.error or describe_store_failure(str(problem), problem.advice)
+            record = self.record(RunStatus.ERROR)
         self.result = record
         return record
 
@@ -266,6 +284,19 @@ class Run:
             endpoint_kind=str(self.endpoint.kind),
             base_url=self.base_url,
         )
+
+
+def _redacted(event: RunEvent, secrets: tuple[str, ...]) -> RunEvent:
+    """The parts of an event that quote the server (headers, error text) without `secrets`."""
+    match event:
+        case ResponseOpened(headers=headers):
+            return replace(event, headers={k: redact(v, secrets) for k, v in headers.items()})
+        case RunFailed(error=error):
+            detail, title = redact(error.detail, secrets), redact(error.title, secrets)
+            return replace(event, error=replace(error, detail=detail, title=title))
+        case RetryScheduled(reason=reason):
+            return replace(event, reason=redact(reason, secrets))
+    return event
 
 
 def _tool_calls_markdown(tools: dict[int, dict[str, str]]) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -10,7 +13,16 @@ from workbench.services.store.comparisons import ComparisonQueries
 from workbench.services.store.conversation import ConversationQueries
 from workbench.services.store.costs import CostQueries
 from workbench.services.store.database import connect, set_aside
-from workbench.services.store.errors import StoreCorrupt, StoreError, StoreTooNew
+from workbench.services.store.errors import (
+    StoreCorrupt,
+    StoreError,
+    StoreFull,
+    StoreLocked,
+    StoreReadOnly,
+    StoreTooNew,
+    store_problem,
+    unwritable,
+)
 from workbench.services.store.migrations import LATEST_VERSION, schema_version
 from workbench.services.store.runs import RunQueries
 from workbench.services.store.sessions import SessionQueries
@@ -29,12 +41,33 @@ class Store:
 
     @classmethod
     def open(cls, path: Path) -> Store:
-        """Raises StoreError (StoreCorrupt, StoreTooNew) without touching an unusable file."""
-        store = cls(connect(path), path)
-        store.sessions.purge_deleted()
-        store.recovered = store.conversation.recover_interrupted()
-        store.recovered += store.comparisons.recover_interrupted()
+        """Raises StoreError (StoreCorrupt, StoreTooNew, StoreLocked, StoreReadOnly, StoreFull)
+        without touching an unusable file."""
+        problem = unwritable(path)
+        if problem is not None:
+            raise problem
+        try:
+            store = cls(connect(path), path)
+            store.sessions.purge_deleted()
+            store.recovered = store.conversation.recover_interrupted()
+            store.recovered += store.comparisons.recover_interrupted()
+        except sqlite3.OperationalError as exc:
+            problem = store_problem(path, exc)
+            if problem is None:
+                raise
+            raise problem from exc
         return store
+
+    @contextmanager
+    def failures(self) -> Iterator[None]:
+        """Turns SQLite's locked / read-only / full into the StoreError the user is shown."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            problem = store_problem(self.path, exc)
+            if problem is None:
+                raise
+            raise problem from exc
 
     @property
     def version(self) -> int:
@@ -49,6 +82,10 @@ __all__ = [
     "Store",
     "StoreCorrupt",
     "StoreError",
+    "StoreFull",
+    "StoreLocked",
+    "StoreReadOnly",
     "StoreTooNew",
     "set_aside",
+    "store_problem",
 ]

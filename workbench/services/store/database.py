@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
-from workbench.services.store.errors import StoreCorrupt, StoreTooNew
+from workbench.services.paths import PRIVATE_FILE, private_file
+from workbench.services.store.errors import StoreCorrupt, StoreTooNew, store_problem
 from workbench.services.store.migrations import LATEST_VERSION, migrate, schema_version
+
+BUSY_TIMEOUT_S = 0.25
 
 
 def connect(path: Path) -> sqlite_utils.Database:
@@ -18,8 +22,15 @@ def connect(path: Path) -> sqlite_utils.Database:
     Raises StoreCorrupt or StoreTooNew without having written anything to the file.
     """
     existed = path.exists() and path.stat().st_size > 0
+    if not path.exists():
+        # Its -wal and -shm take its mode: conversations stay the owner's. A folder that cannot
+        # be written is left for sqlite to report, as before.
+        with contextlib.suppress(OSError):
+            private_file(path)
     # check_same_thread=False: writes may come from a worker thread; sqlite serialises them.
-    conn = sqlite3.connect(path, check_same_thread=False, timeout=5.0)
+    # A short busy timeout: the UI thread writes through this connection, and a lock another
+    # process holds must become a visible, retryable error, not a frozen window.
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
     try:
         version = _checked_version(conn, path) if existed else 0
     except BaseException:
@@ -42,7 +53,8 @@ def _checked_version(conn: sqlite3.Connection, path: Path) -> int:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
     except sqlite3.DatabaseError as exc:
-        raise StoreCorrupt(
+        # Locked or unwritable is not damaged: say so, and offer no Start Fresh for it.
+        raise store_problem(path, exc) or StoreCorrupt(
             path, f"{path.name} is not a readable Workbench database ({exc})."
         ) from exc
     if problems != ["ok"]:
@@ -57,6 +69,7 @@ def _backup_before_migration(db: sqlite_utils.Database, path: Path, version: int
     backup = path.with_name(f"{path.stem}.v{version}-backup{path.suffix}")
     if not backup.exists():
         db.execute("VACUUM INTO ?", [str(backup)])
+        backup.chmod(PRIVATE_FILE)  # a full copy of the conversations: as private as the original
 
 
 def set_aside(path: Path) -> Path:

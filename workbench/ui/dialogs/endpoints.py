@@ -29,9 +29,10 @@ from workbench.core.endpoints import (
     Endpoint,
     EndpointKind,
     EndpointProblem,
-    format_headers,
+    masked_headers,
     new_endpoint,
     parse_headers,
+    unmasked_headers,
     validate_endpoint,
 )
 from workbench.services.endpoints import EndpointRegistry
@@ -100,7 +101,9 @@ class EndpointsDialog(QDialog):
         key_row.addWidget(self.forget_key)
         self.key_note = QLabel(wordWrap=True, objectName="endpoints.key_note")
         self.headers = QPlainTextEdit(objectName="endpoints.headers")
-        self.headers.setPlaceholderText("Name: value, one per line")
+        self.headers.setPlaceholderText(
+            "Name: value, one per line (values of key, token or auth headers go to the keyring)"
+        )
         self.headers.setFixedHeight(64)
         self.hint = QLabel(wordWrap=True)
         self.hint.setEnabled(False)
@@ -184,7 +187,8 @@ class EndpointsDialog(QDialog):
         self.model.clear()
         self.model.setEditText(endpoint.default_model if endpoint else "")
         self.key.clear()
-        self.headers.setPlainText(format_headers(endpoint.headers) if endpoint else "")
+        # Credential-like header values are masked; a mask left as is keeps the saved value.
+        self.headers.setPlainText(masked_headers(endpoint.headers) if endpoint else "")
         self.hint.setText(preset.hint if preset else "")
         local = bool(endpoint and endpoint.is_local)
         for widget in (self.name, self.base_url, self.key, self.headers, self.forget_key):
@@ -232,7 +236,7 @@ class EndpointsDialog(QDialog):
             name=self.name.text().strip(),
             base_url=self.base_url.text().strip().rstrip("/"),
             default_model=self.model.currentText().strip(),
-            headers=parse_headers(self.headers.toPlainText()),
+            headers=unmasked_headers(parse_headers(self.headers.toPlainText()), current.headers),
         )
 
     def _dirty(self) -> bool:

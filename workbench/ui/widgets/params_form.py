@@ -51,13 +51,24 @@ def model_box(parent: QWidget) -> QComboBox:
     return box
 
 
-def fill_model_box(box: QComboBox, models: list[str]) -> None:
-    """Offer `models`, keeping the chosen name (or taking the first), without change signals."""
-    current = box.currentText()
+def pick_model(current: str, models: list[str], default: str = "") -> str:
+    """The model to show once `models` are listed: the chosen one if listed, else the endpoint's
+    default, else the first. The box's text is what is sent, so it must never silently become a
+    model the user did not choose (alphabetically first) while the status bar names the default."""
+    if not models:
+        return current or default
+    if current in models:
+        return current
+    return default if default in models else models[0]
+
+
+def fill_model_box(box: QComboBox, models: list[str], default: str = "") -> None:
+    """Offer `models` and pick one (`pick_model`), without change signals."""
+    chosen = pick_model(box.currentText(), models, default)
     box.blockSignals(True)
     box.clear()
     box.addItems(models)
-    box.setCurrentText(current or (models[0] if models else ""))
+    box.setCurrentText(chosen)
     box.lineEdit().setCursorPosition(0)  # show the name's start, not its end
     box.blockSignals(False)
 
@@ -200,9 +211,10 @@ class ParamsForm(QScrollArea):
                 widget.blockSignals(was)
         self._update_schema_row()
 
-    def set_models(self, models: list[str]) -> None:
+    def set_models(self, models: list[str], default: str = "") -> None:
+        """Offer the endpoint's `models`; `default` is the endpoint's default model."""
         current = self.model.currentText()
-        fill_model_box(self.model, models)
+        fill_model_box(self.model, models, default)
         if self.model.currentText() != current:
             self.model_changed.emit(self.model.currentText())
 

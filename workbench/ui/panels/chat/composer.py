@@ -54,6 +54,11 @@ class Composer(QWidget):
         self.banner = QLabel(self, objectName="edit_banner")
         self.banner.hide()
         layout.addWidget(self.banner)
+        # Why the last send did not go out, beside the draft it kept.
+        self.problem = QLabel(self, objectName="composer_problem", wordWrap=True)
+        self.problem.setStyleSheet("color: #b3261e")
+        self.problem.hide()
+        layout.addWidget(self.problem)
         self.editor = _Editor(self, objectName="composer")
         self.editor.setPlaceholderText(
             "Write a message…  Ctrl+Enter sends · Esc stops · Up edits your last message"
@@ -115,6 +120,11 @@ class Composer(QWidget):
     def end_edit(self) -> None:
         self.editing_id = None
         self.banner.hide()
+
+    def show_problem(self, text: str) -> None:
+        """Say why the draft was not sent; an empty `text` clears it."""
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
 
     def set_busy(self, busy: bool) -> None:
         self.stop_button.setVisible(busy)

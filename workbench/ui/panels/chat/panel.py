@@ -12,12 +12,13 @@ from shiboken6 import Shiboken
 
 from workbench.core import export
 from workbench.core.model_traits import prefix_continuation_problem
-from workbench.core.runs import RunParams, RunRecord
+from workbench.core.run_errors import describe_store_failure
+from workbench.core.runs import ErrorKind, RunParams, RunRecord
 from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
 from workbench.core.tree import MessageTree
 from workbench.services.chat_service import ChatService, ChatSettings
 from workbench.services.model_catalog import CatalogError, ModelCatalog
-from workbench.services.store import Store
+from workbench.services.store import Store, StoreError
 from workbench.services.tokens import TokenCounter
 from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
@@ -186,14 +187,29 @@ class ChatPanel(Panel):
             return
         if not self._budget_allows(self._history_tokens + self._draft_tokens):
             return  # nothing stored, nothing sent: the draft stays in the composer
-        session_id = self._ensure_session()
-        editing = self.composer.editing_id
-        parent = self.tree.by_id[editing].parent_id if editing in self.tree.by_id else self.leaf_id
-        # Committed before any request goes out: the question survives whatever happens next.
-        answer = self.deps.chat.ask(session_id, text, parent)
+        try:
+            with self.deps.store.failures():
+                session_id = self._ensure_session()
+                editing = self.composer.editing_id
+                parent = (
+                    self.tree.by_id[editing].parent_id
+                    if editing in self.tree.by_id
+                    else self.leaf_id
+                )
+                # Committed before any request goes out: the question survives what happens next.
+                answer = self.deps.chat.ask(session_id, text, parent)
+        except StoreError as problem:  # nothing was sent: the draft stays, with the reason
+            self._store_failed(problem, "Not sent")
+            return
+        self.composer.show_problem("")
         self.composer.end_edit()
         self.composer.editor.clear()
         self._show_and_start(session_id, answer)
+
+    def _store_failed(self, problem: StoreError, what: str) -> None:
+        again = " Ctrl+Enter sends it again." if problem.can_retry else ""
+        self.composer.show_problem(f"{what}: {problem} {problem.advice}{again}")
+        self.status_message.emit(f"{what}: {problem}")
 
     def regenerate(self, message_id: int) -> None:
         message = self.tree.by_id.get(message_id)
@@ -234,6 +250,17 @@ class ChatPanel(Panel):
         return guard.allows(self, [estimate], say=self.status_message.emit)
 
     def _show_and_start(self, session_id: int, answer_id: int, prefix: str = "") -> None:
+        try:
+            with self.deps.store.failures():
+                self._start_answer(session_id, answer_id, prefix)
+        except StoreError as problem:  # the run's row could not be written: nothing was sent
+            self._store_failed(problem, "The answer could not start")
+            card = self.view.cards.get(answer_id)
+            if card is not None:
+                card.set_status(MessageStatus.ERROR)
+                card.show_error(describe_store_failure(str(problem), problem.advice))
+
+    def _start_answer(self, session_id: int, answer_id: int, prefix: str) -> None:
         self.reopen(session_id, answer_id)
         settings = self.settings()
         history = [m for m in self.path if m.id != answer_id]
@@ -260,9 +287,18 @@ class ChatPanel(Panel):
             self._reload_tree()
             card = self.view.cards.get(record.message_id)
             message = self.tree.by_id.get(record.message_id)
-            if card is not None and message is not None and message.content != card.body.text():
+            # Only a settled answer replaces what streamed in: one the store could not settle
+            # holds an older checkpoint, and what arrived must stay on screen.
+            settled = message is not None and message.status is not MessageStatus.STREAMING
+            if card is not None and settled and message.content != card.body.text():
                 card.body.set_markdown(message.content)  # tool calls or a refusal mark added
-        title = self.deps.chat.auto_title(session_id)
+        if record.error is not None and record.error.kind is ErrorKind.STORAGE:
+            self.status_message.emit(f"{record.error.title} {record.error.detail}")
+        try:
+            with self.deps.store.failures():
+                title = self.deps.chat.auto_title(session_id)
+        except StoreError:  # said already, with the answer it could not keep
+            title = None
         if title is not None and session_id is not None:
             self.deps.bus.session_renamed.emit(session_id, title)
         self.deps.bus.sessions_changed.emit()
@@ -376,7 +412,7 @@ class ChatPanel(Panel):
         if known is None:
             self.deps.tasks.start("Listing models", self._fetch_models())
             return
-        self.params.set_models(known)
+        self.params.set_models(known, self._default_model())
         self._apply_traits()
 
     async def _fetch_models(self) -> None:
@@ -388,8 +424,11 @@ class ChatPanel(Panel):
             return
         if not Shiboken.isValid(self):  # the panel closed while the list was coming
             return
-        self.params.set_models(listed)
+        self.params.set_models(listed, self._default_model())
         self._apply_traits()
+
+    def _default_model(self) -> str:
+        return self.deps.chat.runs.endpoint(None).default_model
 
     def _model_changed(self, _model: str) -> None:
         self._apply_traits()

@@ -228,8 +228,8 @@ class CompareColumn(QFrame):
         self.endpoint.setCurrentIndex(max(index, 0))
         self.endpoint.blockSignals(False)
 
-    def set_models(self, models: list[str]) -> None:
-        fill_model_box(self.model, models)
+    def set_models(self, models: list[str], default: str = "") -> None:
+        fill_model_box(self.model, models, default)
         self._show_settings()
 
     def set_parameters(self, params: RunParams, system_prompt: str) -> None:

@@ -222,7 +222,7 @@ class ComparePanel(Panel):
         if known is None:
             self.deps.tasks.start("Listing models", self._fetch_models(endpoint_id), quiet=True)
         else:
-            column.set_models(known)
+            column.set_models(known, self.deps.runs.endpoint(endpoint_id).default_model)
 
     async def _fetch_models(self, endpoint_id: str) -> None:
         try:
@@ -233,9 +233,10 @@ class ComparePanel(Panel):
             return
         if not Shiboken.isValid(self):
             return
+        default = self.deps.runs.endpoint(endpoint_id).default_model
         for column in self.columns:
             if column.spec().endpoint_id == endpoint_id:
-                column.set_models(listed)
+                column.set_models(listed, default)
 
     def _endpoints_changed(self) -> None:
         self.deps.catalog.forget()
