@@ -7,6 +7,12 @@ tasks on a qasync loop. Prints:
 - main-thread CPU per token spent in view updates, against a baseline view that re-renders the
   whole message (setHtml of the full text's HTML) on every chunk, replaying the same chunks.
 Run: .venv/bin/python -m bench.render [--seconds 10] [--rate 200] [--tokens 20000] [--prefill 0]
+
+With --shapes, the huge answers of issue 13 instead: each is fed to one view in 1 KB deltas as
+fast as the view takes them (the server sends faster than any UI paints), each delta painted at
+once, then finished; and given whole, as reopening a session does. Prints the longest UI-thread
+pass (append + paint of one delta, or one event-loop turn afterwards) and the total time.
+Run: .venv/bin/python -m bench.render --shapes [--give-up 60]
 """
 
 from __future__ import annotations
@@ -152,9 +158,9 @@ class TimedView(MarkdownView):
     cpu_s = 0.0
     updates = 0
 
-    def _apply(self, finished: list[str], tail: str) -> None:
+    def _apply(self, *args) -> None:  # type: ignore[no-untyped-def]
         started = time.thread_time()
-        super()._apply(finished, tail)
+        super()._apply(*args)
         TimedView.cpu_s += time.thread_time() - started
         TimedView.updates += 1
 
@@ -294,7 +300,76 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+DELTA = 1024
+
+
+def shapes() -> dict[str, str]:
+    words = "lorem ipsum dolor sit amet " * 200_000
+    line = (words[:1023] + "\n") * 5_120
+    fences = "\n\n".join(f"```python\nvalue_{i} = {i} * 2\n```" for i in range(5_000))
+    return {
+        "single line 500 KB": words[:500_000],
+        "single line 2 MB": (words * 2)[:2_000_000],
+        "5 MB in 1 KB lines": line,
+        "5,000 code fences": fences,
+    }
+
+
+def timed_passes(app: QApplication, view: MarkdownView, steps, give_up_s: float):
+    """Runs each step then one event-loop turn, timing each; then turns until nothing waits."""
+    longest, started = 0.0, time.perf_counter()
+    for done, step in enumerate(steps):
+        t = time.perf_counter()
+        step()
+        app.processEvents()
+        longest = max(longest, time.perf_counter() - t)
+        if time.perf_counter() - started > give_up_s:
+            return longest, time.perf_counter() - started, done
+    for _ in range(10_000):  # slices the view left for later frames
+        t = time.perf_counter()
+        app.processEvents()
+        time.sleep(0.017)
+        longest = max(longest, time.perf_counter() - t - 0.017)
+        timer = getattr(view, "_timer", None)
+        if timer is None or not timer.isActive():
+            break
+    return longest, time.perf_counter() - started, None
+
+
+def steps_of(view: MarkdownView, text: str, whole: bool) -> list:
+    if whole:
+        return [lambda: view.set_markdown(text)]
+
+    def delta(piece: str) -> None:
+        view.append(piece)
+        view.flush()
+
+    pieces = [text[i : i + DELTA] for i in range(0, len(text), DELTA)]
+    return [*(lambda p=p: delta(p) for p in pieces), view.finish]
+
+
+def shapes_main(give_up_s: float) -> None:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    print(f"| shape | how | longest UI pass | total | (gives up after {give_up_s:.0f} s) |")
+    print("|---|---|---:|---:|---|")
+    for name, text in shapes().items():
+        for how in ("streamed in 1 KB deltas", "opened whole"):
+            view = MarkdownView()
+            area = window_of([view])
+            steps = steps_of(view, text, whole=how == "opened whole")
+            longest, total, stopped = timed_passes(app, view, steps, give_up_s)
+            note = f"gave up at {stopped / len(steps):.0%}" if stopped is not None else ""
+            print(f"| {name} | {how} | {longest * 1000:.0f} ms | {total:.2f} s | {note} |")
+            area.close()
+            area.deleteLater()
+            app.processEvents()
+
+
 def main() -> None:
+    if "--shapes" in sys.argv:
+        give_up = sys.argv[sys.argv.index("--give-up") + 1] if "--give-up" in sys.argv else "60"
+        shapes_main(float(give_up))
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0, help="wall time of the live run")
     parser.add_argument("--rate", type=float, default=200.0, help="tokens/s of each stream")

@@ -253,3 +253,23 @@ def test_code_colours_follow_the_application_palette(view: MarkdownView, qtbot) 
         qtbot.waitUntil(lambda: find(view, "import").charFormat().foreground().color() == KEYWORD)
     finally:
         app.setPalette(original)
+
+
+REFERENCE_IMAGE = "Here: ![a cat][cat] and more.\n\nLater text.\n\n[cat]: https://e.test/cat.png\n"
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_reference_style_image_shows_as_a_link_not_raw_markdown(
+    view: MarkdownView, streamed: bool
+) -> None:
+    """The definition comes after the image, as answers write it; shown whole or streamed."""
+    if streamed:
+        stream_in(view, REFERENCE_IMAGE, seed=3)
+    else:
+        view.set_markdown(REFERENCE_IMAGE)
+        view.finish()
+    shown = view.document().toPlainText()
+    assert "![a cat][cat]" not in shown and "a cat" in shown
+    cursor = find(view, "a cat")
+    assert cursor.charFormat().anchorHref() == "https://e.test/cat.png"
+    assert "[cat]: https" not in shown  # a definition is not text

@@ -7,6 +7,7 @@ turns one block into HTML that QTextDocument draws well (inline styles, tables, 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+HIGHLIGHT_LIMIT = 5_000  # characters of code coloured; longer code blocks are shown plain
 
 # Any indentation opens a fence here, not only CommonMark's 0-3 spaces: a fence nested in a list
 # item sits deeper, and wrongly holding a block open only merges blocks, whereas missing a real
@@ -67,11 +70,26 @@ class BlockSplitter:
         self._lines: list[str] = []  # complete lines of the open block
         self._partial: list[str] = []  # pieces of the line still arriving; joined once complete
         self._fence: _Fence | None = None
+        self._size = 0  # characters in the open block, so its length costs nothing to ask
 
     @property
     def tail(self) -> str:
         """The open, unfinished block as received so far."""
         return "".join(self._lines) + "".join(self._partial)
+
+    @property
+    def tail_length(self) -> int:
+        return self._size
+
+    def tail_head(self, count: int) -> str:
+        """The first `count` characters of the open block, without joining all of it."""
+        pieces: list[str] = []
+        for piece in itertools.chain(self._lines, self._partial):
+            if count <= 0:
+                break
+            pieces.append(piece[:count])
+            count -= len(piece)
+        return "".join(pieces)
 
     @property
     def in_fence(self) -> bool:
@@ -84,12 +102,14 @@ class BlockSplitter:
         # Only the new text is scanned: the offset moves from newline to newline within it.
         while (newline := delta.find("\n", start)) != -1:
             self._partial.append(delta[start : newline + 1])
+            self._size += newline + 1 - start
             line = "".join(self._partial)
             self._partial.clear()
             self._take_line(line, finished)
             start = newline + 1
         if start < len(delta):
             self._partial.append(delta[start:])
+            self._size += len(delta) - start
         return finished
 
     def finish(self) -> list[str]:
@@ -111,6 +131,7 @@ class BlockSplitter:
                 self._emit(finished)
             return
         if not line.strip():
+            self._size -= len(line)
             self._emit(finished)  # blank lines between blocks belong to neither
             return
         self._lines.append(line)
@@ -120,6 +141,7 @@ class BlockSplitter:
         if self._lines:
             finished.append("".join(self._lines).rstrip("\r\n"))
             self._lines.clear()
+            self._size = 0  # every caller has taken the partial line first
 
 
 def split_blocks(text: str) -> list[str]:
@@ -174,7 +196,9 @@ def _lexer(language: str) -> Lexer | None:
 
 
 def _highlighted(code: str, language: str, theme: _Theme) -> str:
-    lexer = _lexer(language.lower())
+    # Pygments takes about 4 ms per KB, paid again each frame while a code block streams; past
+    # this length the code is shown uncoloured so one pass stays well under a frame budget.
+    lexer = _lexer(language.lower()) if len(code) <= HIGHLIGHT_LIMIT else None
     if lexer is None:
         return escape(code, quote=False)
     return highlight(code, lexer, _formatter(theme.pygments_style)).removesuffix("\n")
@@ -247,7 +271,31 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def render_block(markdown: str, *, first_code_index: int = 0, dark: bool = False) -> RenderedBlock:
+References = dict[str, dict[str, str]]  # markdown-it's own shape: normalised label -> href, title
+# A line that may be a link reference definition; the parser then decides.
+_DEFINITION_LINE = re.compile(r"^ {0,3}\[[^\]\n]+\]:.*$", re.MULTILINE)
+
+
+def reference_definitions(text: str) -> References:
+    """The `[label]: url` definitions of a whole message. Blocks are rendered one at a time, so
+    `![alt][label]` in one block needs the definitions made in others (often after it).
+    Only candidate lines are parsed, by the real parser; ones inside code fences are skipped."""
+    env: dict[str, Any] = {}
+    for block in split_blocks(text):
+        if not block.lstrip().startswith(("```", "~~~")):
+            candidates = "\n".join(_DEFINITION_LINE.findall(block))
+            if candidates:
+                _parser().parse(candidates, env)
+    return env.get("references", {})
+
+
+def render_block(
+    markdown: str,
+    *,
+    first_code_index: int = 0,
+    dark: bool = False,
+    references: References | None = None,
+) -> RenderedBlock:
     """HTML for one block (or an open tail: an unclosed fence renders as code up to the end).
 
     Code blocks get a "Copy" link to `copy:<first_code_index + i>`, so indices stay unique
@@ -257,6 +305,8 @@ def render_block(markdown: str, *, first_code_index: int = 0, dark: bool = False
         "code": [],
         "first_code_index": first_code_index,
         "theme": _DARK if dark else _LIGHT,
+        # A copy: definitions inside this block must not leak into the caller's.
+        "references": dict(references or {}),
     }
     # Without the trailing newline, which Qt would keep as a space at the end of the last block.
     html = _parser().render(markdown, env).rstrip()

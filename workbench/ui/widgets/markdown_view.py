@@ -3,11 +3,20 @@
 Finished blocks are rendered once and appended to the finished region of the document; only the
 open tail (from `_tail_start` to the end) is replaced on each update, so an update costs the tail
 plus the new blocks, never the whole message.
+
+Huge answers are capped so no pass takes long, whatever their shape: a block longer than
+`BLOCK_CAP` (Qt's layout of one long paragraph costs more than its length) shows its first part
+and a "Show all" link to a plain-text dialog; while the open tail is that long only its link's
+size label changes, so an append costs its delta, not the tail. Past `TOTAL_CAP` characters the
+rest of the message is left to "Show all", and a pass renders at most `PASS_BLOCKS` blocks or
+`PASS_CHARS` characters, leaving the rest for the next frame (5,000 code fences arrive at once).
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
+from html import escape
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -19,12 +28,28 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QFrame, QSizePolicy, QTextBrowser, QWidget
 
-from workbench.core.markdown import BlockSplitter, render_block
+from workbench.core.markdown import BlockSplitter, References, reference_definitions, render_block
+from workbench.ui.widgets.full_text_dialog import FullTextDialog, size_label
 
 FRAME_MS = 16  # deltas arriving within one frame are painted together
 _ZWSP = "\u200b"
 _THROWAWAY_BLOCK = f"<p>{_ZWSP}</p>"
 _RULE = QTextFormat.Property.BlockTrailingHorizontalRulerWidth
+BLOCK_CAP = 20_000  # characters of one block laid out; a longer one is shown folded
+PREVIEW_CHARS = 3_000  # what a folded block shows of itself
+TOTAL_CAP = 200_000  # characters of a message laid out; the rest is behind "Show all"
+PASS_BLOCKS = 40  # finished blocks rendered in one pass (a highlighted one costs ~1 ms)...
+PASS_CHARS = 10_000  # ...or this many characters of them, whichever comes first
+
+
+def _folded_html(preview: str, href: str, size: int) -> str:
+    # Plain text, not markdown: a cut can fall anywhere, and a partial code block's Copy link
+    # would copy a part. The dialog behind the link shows and copies all of it.
+    return (
+        f'<p style="white-space:pre-wrap;">{escape(preview, quote=False)}…</p>'
+        f'<p><a href="{href}">Show all ({size_label(size)})</a>'
+        " <small>(too long to show here)</small></p>"
+    )
 
 
 def palette_is_dark() -> bool:
@@ -97,11 +122,24 @@ class MarkdownView(QTextBrowser):
         self._splitter = BlockSplitter()
         self._blocks: list[str] = []  # finished blocks' markdown, kept to re-render on theme change
         self._code: list[str] = []  # code of finished blocks; copy:<n> indexes this, then the tail
-        self._tail = ""
+        self._received_chars = 0
+        self._references: References = {}  # `[label]: url` lines, for `![alt][label]` anywhere
+        self._reset_shown()
+        self._height = 0
+
+    def _reset_shown(self) -> None:
+        """Forgets what the document shows (not what was received), to show it afresh."""
+        self._queue: deque[str] = deque()  # finished blocks not rendered yet, in order
+        self._blocks = []
+        self._code = []
         self._tail_code: tuple[str, ...] = ()
+        self._folds: list[str] = []  # full text of folded finished blocks; show:<n> indexes it
+        self._shown_chars = 0  # characters of finished blocks laid out
+        self._overflow = False  # TOTAL_CAP reached: later blocks are behind "show:all"
+        self._tail_key: str | None = None  # what a folded tail shows, to skip unchanged repaints
         self._tail_start = 0
         self._finished_shown = False  # any finished block in the document (an <hr> may be at 0)
-        self._height = 0
+        self.full_text_dialog: FullTextDialog | None = None
 
     # -- content -----------------------------------------------------------------------------
 
@@ -116,13 +154,16 @@ class MarkdownView(QTextBrowser):
         self._timer.stop()
         self._reset()
         self._received.append(text)
-        self._apply(self._splitter.feed(text), self._splitter.tail)
+        self._received_chars = len(text)
+        self._references = _references_in(text)
+        self._apply(self._splitter.feed(text))
 
     def append(self, delta: str) -> None:
         """Adds streamed text. Cheap: it is painted with the rest of this frame's deltas."""
         if not delta:
             return
         self._received.append(delta)
+        self._received_chars += len(delta)
         self._pending.append(delta)
         if not self._timer.isActive():
             self._timer.start()
@@ -133,12 +174,18 @@ class MarkdownView(QTextBrowser):
         if self._pending:
             delta = "".join(self._pending)
             self._pending.clear()
-            self._apply(self._splitter.feed(delta), self._splitter.tail)
+            self._apply(self._splitter.feed(delta))
+        elif self._queue:
+            self._apply([])
 
     def finish(self) -> None:
         """The stream ended: the open tail becomes a finished block."""
         self.flush()
-        self._apply(self._splitter.finish(), "")
+        text = self.text()
+        if _references_in(text) != self._references:
+            # Definitions came after the blocks that use them (they usually sit at the end).
+            self.set_markdown(text)
+        self._apply(self._splitter.finish())
 
     def code_text(self, index: int) -> str:
         """Raw text of the index-th code block (the target of link `copy:<index>`)."""
@@ -159,10 +206,9 @@ class MarkdownView(QTextBrowser):
         if dark == self._dark:
             return
         self._dark = dark
-        blocks, tail = self._blocks, self._tail
-        self._blocks, self._code, self._tail, self._tail_code, self._tail_start = [], [], "", (), 0
-        self._finished_shown = False
-        self._apply(blocks, tail)
+        blocks = [*self._blocks, *self._queue]
+        self._reset_shown()
+        self._apply(blocks)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -171,7 +217,17 @@ class MarkdownView(QTextBrowser):
 
     # -- the update --------------------------------------------------------------------------
 
-    def _apply(self, finished: list[str], tail: str) -> None:
+    def _apply(self, finished: list[str]) -> None:
+        self._queue.extend(finished)
+        batch = self._take_batch()
+        htmls = [self._finished_html(block) for block in batch]  # before the tail's code indices
+        if self._queue:  # the tail comes after blocks still waiting: shown when they are
+            tail_key, tail_html, tail_code = self._tail_key, "", self._tail_code
+            self._timer.start()
+        else:
+            tail_key, tail_html, tail_code = self._tail_region()
+        if not batch and tail_key is not None and tail_key == self._tail_key:
+            return  # a folded tail grew, and its label reads the same: nothing to lay out
         document = self.document()
         empty = not self._finished_shown
         if empty:
@@ -188,21 +244,65 @@ class MarkdownView(QTextBrowser):
         if formats is not None:
             cursor.setBlockFormat(formats[0])
             cursor.setBlockCharFormat(formats[1])
-        for block in finished:
-            rendered = render_block(block, first_code_index=len(self._code), dark=self._dark)
-            _append_html(cursor, rendered.html, into_empty_document=empty)
-            empty = empty and not rendered.html
+        for block, html in zip(batch, htmls, strict=True):
+            _append_html(cursor, html, into_empty_document=empty)
+            empty = empty and not html
             self._finished_shown = not empty
             self._blocks.append(block)
-            self._code.extend(rendered.code)
         self._tail_start = cursor.position()
-        self._tail, self._tail_code = tail, ()
-        if tail.strip():
-            rendered = render_block(tail, first_code_index=len(self._code), dark=self._dark)
-            _append_html(cursor, rendered.html, into_empty_document=empty)
-            self._tail_code = rendered.code
+        self._tail_key, self._tail_code = tail_key, tail_code
+        if tail_html:
+            _append_html(cursor, tail_html, into_empty_document=empty)
         cursor.endEditBlock()
         self.updated.emit()
+
+    def _take_batch(self) -> list[str]:
+        """The queued blocks this pass lays out; past TOTAL_CAP, blocks are only dropped from
+        the queue, since "show:all" shows them from the received text."""
+        batch: list[str] = []
+        chars = 0
+        while self._queue and len(batch) < PASS_BLOCKS and chars < PASS_CHARS:
+            block = self._queue.popleft()
+            shown = len(block) if len(block) <= BLOCK_CAP else PREVIEW_CHARS
+            if self._overflow or (self._shown_chars and self._shown_chars + shown > TOTAL_CAP):
+                self._overflow = True
+                continue
+            batch.append(block)
+            chars += shown
+            self._shown_chars += shown
+        return batch
+
+    def _finished_html(self, block: str) -> str:
+        if len(block) > BLOCK_CAP:
+            self._folds.append(block)
+            return _folded_html(block[:PREVIEW_CHARS], f"show:{len(self._folds) - 1}", len(block))
+        rendered = render_block(
+            block, first_code_index=len(self._code), dark=self._dark, references=self._references
+        )
+        self._code.extend(rendered.code)
+        return rendered.html
+
+    def _tail_region(self) -> tuple[str | None, str, tuple[str, ...]]:
+        """What follows the finished blocks: (a key that is None when it must be redrawn each
+        time, its html, its code blocks). The open tail is joined only when it is short."""
+        if self._overflow:
+            label = size_label(self._received_chars)
+            html = (
+                f'<p><a href="show:all">Show all ({label})</a>'
+                " <small>(the rest of this message is too long to show here)</small></p>"
+            )
+            return f"all {label}", html, ()
+        size = self._splitter.tail_length
+        if size > BLOCK_CAP:
+            preview = self._splitter.tail_head(PREVIEW_CHARS)
+            return f"tail {size_label(size)}", _folded_html(preview, "show:tail", size), ()
+        tail = self._splitter.tail
+        if not tail.strip():
+            return "", "", ()
+        rendered = render_block(
+            tail, first_code_index=len(self._code), dark=self._dark, references=self._references
+        )
+        return None, rendered.html, rendered.code
 
     # -- links -------------------------------------------------------------------------------
 
@@ -215,8 +315,25 @@ class MarkdownView(QTextBrowser):
                 return
             QApplication.clipboard().setText(code)
             self.code_copied.emit(index)
+        elif url.scheme() == "show":
+            self._show_all(url.path())
         elif url.scheme() in ("http", "https"):
             QDesktopServices.openUrl(url)
+
+    def _show_all(self, which: str) -> None:
+        if which == "all":
+            text = self.text()
+        elif which == "tail":
+            text = self._splitter.tail
+        elif which.isdigit() and int(which) < len(self._folds):
+            text = self._folds[int(which)]
+        else:
+            return
+        if self.full_text_dialog is not None:
+            self.full_text_dialog.close()
+            self.full_text_dialog.deleteLater()
+        self.full_text_dialog = FullTextDialog(text, self.window())
+        self.full_text_dialog.show()
 
     # -- size: as tall as the content at the current width ------------------------------------
 
@@ -239,3 +356,8 @@ class MarkdownView(QTextBrowser):
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         event.ignore()  # let the surrounding scroll area scroll the conversation
+
+
+def _references_in(text: str) -> References:
+    # Most answers define nothing: skip the parse unless a definition could be there.
+    return reference_definitions(text) if "]:" in text else {}
