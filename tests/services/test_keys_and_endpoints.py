@@ -77,5 +77,6 @@ def test_registry_file_has_no_key(tmp_path: Path) -> None:
         "kind",
         "base_url",
         "default_model",
+        "timeout_s",
         "headers",
     }

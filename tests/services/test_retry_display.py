@@ -76,7 +76,7 @@ def test_the_run_still_fails_plainly_when_retries_run_out(probe_server: Scripted
 def test_a_timeout_is_announced(probe_server: ScriptedServer) -> None:
     hang = Fault(500, hang=3.0)  # answers long after the client's 0.3 s timeout
     outcome = observe(probe_server, Scenario((hang, Stream(text=ANSWER)), timeout=0.3))
-    assert outcome.retry_lines == ["Timeout: the SDK retries in 0.5 s (attempt 1 of 2)…"]
+    assert outcome.retry_lines == ["Timed out: the SDK retries in 0.5 s (attempt 1 of 2)…"]
     assert outcome.answer == ANSWER
 
 

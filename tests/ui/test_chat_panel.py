@@ -163,7 +163,8 @@ def test_sdk_retries_are_shown_while_they_wait(panel, ctx, server, qtbot) -> Non
     ctx.connector.max_retries = 1
     server.script("chat", Fault(429, retry_after=1.0), Stream(text="Made it."))
     start_sending(qtbot, panel, "Hello?")
-    qtbot.waitUntil(lambda: _last_card(panel).notice.isVisible(), timeout=WAIT_MS)
+    # Before the 429 the note says the app waits for the server; then it names the retry.
+    qtbot.waitUntil(lambda: "retries in" in _last_card(panel).notice.text(), timeout=WAIT_MS)
     assert "retries in 1.0 s" in _last_card(panel).notice.text()
     assert "429" in _last_card(panel).notice.text()
     card = _wait_done(panel, qtbot)

@@ -17,9 +17,7 @@ def _on_disk(database: Path) -> bytes:
     return b"".join(f.read_bytes() for f in files if f.exists())
 
 
-def test_an_echoed_key_is_neither_stored_nor_shown(
-    ctx, server, scripted_chat, qtbot
-) -> None:
+def test_an_echoed_key_is_neither_stored_nor_shown(ctx, server, scripted_chat, qtbot) -> None:
     chat = scripted_chat()
     endpoint = ctx.endpoints.active
     ctx.endpoints.upsert(endpoint.with_changes(headers=(("X-Gateway-Token", HEADER_SECRET),)))

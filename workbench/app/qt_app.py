@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import qasync
@@ -18,6 +19,12 @@ from workbench.app.first_paint import on_first_paint, report_first_paint
 from workbench.app.local_model import stop_after_loop
 from workbench.app.main_window import MainWindow
 from workbench.app.resources import icon_path
+from workbench.app.single_instance import (
+    ask_running_to_activate,
+    bring_to_front,
+    listen_for_launches,
+    wait_for_owner_to_answer,
+)
 from workbench.app.startup import StoreChoice, open_store
 from workbench.services.connector import preload_sdk
 from workbench.services.paths import DataPaths
@@ -27,6 +34,8 @@ from workbench.ui.theme import follow_system_scheme
 SCREENSHOT_SETTLE_MS = 700
 TOKENS_HELD_MAX_MS = 3000  # released at the first frame, or by then if none comes
 PROMPT_SCREENSHOT_LIMIT_MS = 120_000
+CANCELLED_TASKS_WAIT_S = 5.0
+OWNER_STARTING_S = 5.0  # how long a locked folder's owner may take to start answering
 
 
 def make_application() -> QApplication:
@@ -74,13 +83,43 @@ def save_screenshot(window: MainWindow, path: Path) -> None:
         raise OSError(f"could not write {path}")
 
 
+def say_already_running(paths: DataPaths) -> int:
+    print(
+        f"Workbench is already running on {paths.root}: its window was brought to the front.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def until_quit(quitting: asyncio.Event, cancel_all: Callable[[], None]) -> None:
+    """Waits for the quit, then lets every task cancelled by it (an answer still streaming)
+    unwind while the loop still runs. qasync's run_until_complete processes Qt's events once
+    more after the loop stopped: a cancellation left to that pass runs with no running loop,
+    the HTTP library's clean-up raises, and the run logged that as its failure."""
+    await quitting.wait()
+    cancel_all()
+    try:
+        current = asyncio.current_task()
+    except RuntimeError:  # Qt quit on its own (the desktop session ends): no loop to unwind in
+        return
+    pending = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=CANCELLED_TASKS_WAIT_S)
+
+
 def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = None) -> int:
     app = make_application()
+    if ask_running_to_activate(paths.root):
+        return say_already_running(paths)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     store, kept = open_store(paths.database, ask_about_store)
     if store is None:
         return 1
+    if not store.owner and wait_for_owner_to_answer(paths.root, OWNER_STARTING_S):
+        store.close()
+        loop.close()
+        return say_already_running(paths)
     ctx = AppContext.build(paths, store, loop)
     # Counting the reopened session loads tiktoken (~0.7 s holding the GIL in a worker thread):
     # after the first frame, or that frame waits for it.
@@ -88,6 +127,10 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
     window = MainWindow(ctx)
     if kept is not None:
         window.say(f"The old database was kept as {kept.name}.")
+    if store.owner:  # only the owner may take over a dead process's socket name
+        listen_for_launches(paths.root, lambda: bring_to_front(window), window)
+    else:  # its owner is alive but frozen: open beside it; its answers are left to it
+        window.say("Another Workbench is using this data folder and did not answer.")
 
     def after_first_frame(_started: float, _painted: float) -> None:
         ctx.tokens.release()
@@ -119,9 +162,12 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
 
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)
-    app.lastWindowClosed.connect(app.quit)
+    # Closing the last window ends the loop through until_quit, not through Qt's own quit: the
+    # tasks it cancels must unwind before Qt's loop stops (see until_quit).
+    app.setQuitOnLastWindowClosed(False)
+    app.lastWindowClosed.connect(quitting.set)
     try:
-        loop.run_until_complete(quitting.wait())
+        loop.run_until_complete(until_quit(quitting, ctx.tasks.cancel_all))
     finally:
         ctx.tasks.cancel_all()
         stop_after_loop(loop, ctx.local)

@@ -88,6 +88,7 @@ PRESETS: dict[EndpointKind, KindPreset] = {
 }
 
 LOCAL_ENDPOINT_ID = "local"
+DEFAULT_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,9 @@ class Endpoint:
     base_url: str
     default_model: str = ""
     headers: tuple[tuple[str, str], ...] = field(default=())
+    # Seconds to wait for the server (connecting, then each read). The SDK's 60 s suits most;
+    # a slow local model may need more, and a dead server is told sooner with less.
+    timeout_s: float = DEFAULT_TIMEOUT_S
 
     @property
     def needs_key(self) -> bool:

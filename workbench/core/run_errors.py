@@ -31,14 +31,21 @@ def describe_http_error(
             retryable=retryable,
         )
 
+    # A refused key, a forbidden model or a missing one fails the same way when sent again:
+    # the fix is in the settings, so no Retry is offered.
     if status == 401:
-        return err(ErrorKind.BAD_KEY, "The API key was refused. Check it in Settings ▸ Endpoints.")
+        return err(
+            ErrorKind.BAD_KEY, "The API key was refused. Check it in Settings ▸ Endpoints.", False
+        )
     if status == 403:
-        return err(ErrorKind.FORBIDDEN, "This key is not allowed to use this model or endpoint.")
+        return err(
+            ErrorKind.FORBIDDEN, "This key is not allowed to use this model or endpoint.", False
+        )
     if status == 404:
         return err(
             ErrorKind.MODEL_NOT_FOUND,
             "Model not found on this endpoint. Pick another model in the parameters.",
+            False,
         )
     if status == 429:
         if "insufficient_quota" in lowered or "quota" in lowered:
@@ -57,9 +64,17 @@ def describe_http_error(
     return err(ErrorKind.SERVER, f"The server had a problem ({status}). It may be temporary.")
 
 
-def describe_connection_error(detail: str, *, timeout: bool = False, midstream: bool) -> RunError:
+def describe_connection_error(
+    detail: str, *, timeout: bool = False, midstream: bool, timeout_s: float | None = None
+) -> RunError:
     if timeout:
-        return RunError(ErrorKind.TIMEOUT, "The server took too long to answer.", detail)
+        within = f" within {timeout_s:g} s" if timeout_s else ""
+        return RunError(
+            ErrorKind.TIMEOUT,
+            f"Timed out: the server sent nothing{within}. A slow server may need a longer "
+            "timeout (Settings ▸ Endpoints).",
+            detail,
+        )
     if midstream:
         return RunError(
             ErrorKind.BROKEN_STREAM,

@@ -24,6 +24,17 @@ def stats_line(record: RunRecord, *, with_model: bool = True) -> str:
 
 def retry_line(event: RetryScheduled) -> str:
     return (
-        f"{event.reason.capitalize()}: the SDK retries in {event.wait_s:.1f} s "
+        f"{_reason(event.reason)}: the SDK retries in {event.wait_s:.1f} s "
         f"(attempt {event.attempt} of {event.max_retries})…"
     )
+
+
+def _reason(reason: str) -> str:
+    # The transport names a timeout "timeout"; people read "Timed out", not a noun.
+    return "Timed out" if reason == "timeout" else reason.capitalize()
+
+
+def waiting_line(elapsed_s: float, attempt: int = 0, max_retries: int = 0) -> str:
+    """What the app is waiting for before the first token arrives, and for how long."""
+    retry = f" (retry {attempt} of {max_retries})" if attempt else ""
+    return f"Waiting for the server's first token{retry}… {elapsed_s:.0f} s"

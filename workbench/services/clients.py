@@ -17,8 +17,9 @@ def make_client(
     *,
     base_url: str | None = None,
     max_retries: int = 2,
-    timeout: float = 60.0,
+    timeout: float | None = None,
 ) -> openai.AsyncOpenAI:
+    """`timeout` overrides the endpoint's own (a connection test waits less)."""
     headers = dict(endpoint.headers)
     if endpoint.kind is EndpointKind.AZURE and key:
         headers["api-key"] = key  # Azure's v1 API takes the key in this header
@@ -28,7 +29,7 @@ def make_client(
         base_url=url,
         default_headers=headers or None,
         max_retries=max_retries,
-        timeout=timeout,
+        timeout=timeout if timeout is not None else endpoint.timeout_s,
         # The SDK's retries stay its own; this client only lets the app see them as they wait.
         http_client=observed_http_client(url),
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.endpoints import (
+    DEFAULT_TIMEOUT_S,
     LOCAL_ENDPOINT_ID,
     Endpoint,
     EndpointKind,
@@ -103,6 +104,7 @@ class EndpointRegistry:
             "kind": str(endpoint.kind),
             "base_url": endpoint.base_url,
             "default_model": endpoint.default_model,
+            "timeout_s": endpoint.timeout_s,
             "headers": [
                 self._header_to_json(endpoint.id, i, h) for i, h in enumerate(endpoint.headers)
             ],
@@ -130,6 +132,7 @@ class EndpointRegistry:
             kind=EndpointKind(item["kind"]),
             base_url=str(item.get("base_url", "")),
             default_model=str(item.get("default_model", "")),
+            timeout_s=_timeout_from_json(item.get("timeout_s")),
             headers=tuple(self._header_from_json(h) for h in item.get("headers", [])),
         )
 
@@ -142,6 +145,13 @@ class EndpointRegistry:
         if secret is not None:
             self._known[account] = secret
         return name, secret or ""
+
+
+def _timeout_from_json(value: Any) -> float:
+    # Files written before timeouts were per endpoint (or edited by hand badly) get the default.
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return DEFAULT_TIMEOUT_S
 
 
 def _account(endpoint_id: str, index: int, name: str) -> str:

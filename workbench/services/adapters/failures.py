@@ -38,7 +38,13 @@ def reported_failures(
     except openai.APIStatusError as exc:
         emit(RunFailed(status_error(exc)))
     except openai.APITimeoutError as exc:
-        emit(RunFailed(describe_connection_error(str(exc), timeout=True, midstream=midstream())))
+        emit(
+            RunFailed(
+                describe_connection_error(
+                    str(exc), timeout=True, midstream=midstream(), timeout_s=_timeout_s(client)
+                )
+            )
+        )
     except openai.APIConnectionError as exc:
         emit(RunFailed(describe_connection_error(_cause(exc), midstream=midstream())))
     except openai.APIError as exc:  # an error event inside the stream
@@ -69,6 +75,15 @@ def _server_message(exc: openai.APIStatusError) -> str:
         if isinstance(inner, dict) and inner.get("message"):
             return str(inner["message"])
     return exc.message
+
+
+def _timeout_s(client: openai.AsyncOpenAI) -> float | None:
+    """The client's read timeout in seconds: a number, or an HTTP-library Timeout object."""
+    timeout = client.timeout
+    if isinstance(timeout, int | float):
+        return float(timeout)
+    read = getattr(timeout, "read", None)
+    return float(read) if isinstance(read, int | float) else None
 
 
 def _cause(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from workbench.services.instance_lock import FolderLock, lock_path
 from workbench.services.store.comparisons import ComparisonQueries
 from workbench.services.store.conversation import ConversationQueries
 from workbench.services.store.costs import CostQueries
@@ -29,9 +30,12 @@ from workbench.services.store.sessions import SessionQueries
 
 
 class Store:
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+    def __init__(
+        self, db: sqlite_utils.Database, path: Path, lock: FolderLock | None = None
+    ) -> None:
         self.db = db
         self.path = path
+        self._lock = lock
         self.recovered = 0  # answers found cut off by a crash when the store was opened
         self.sessions = SessionQueries(db)
         self.conversation = ConversationQueries(db)
@@ -46,17 +50,37 @@ class Store:
         problem = unwritable(path)
         if problem is not None:
             raise problem
+        lock: FolderLock | None = None
         try:
-            store = cls(connect(path), path)
-            store.sessions.purge_deleted()
-            store.recovered = store.conversation.recover_interrupted()
-            store.recovered += store.comparisons.recover_interrupted()
+            db = connect(path)
+            # Taken once the file is known to be a usable database: a refused one gets no lock
+            # file beside it. Recovery, below, runs only while holding it.
+            lock = _acquire(path)
+            store = cls(db, path, lock)
+            # Only the folder's owner may settle what was left behind: while another live process
+            # holds the lock, its "streaming" answers are being written, and its deleted sessions
+            # may still be undone there.
+            if store.owner:
+                store.sessions.purge_deleted()
+                store.recovered = store.conversation.recover_interrupted()
+                store.recovered += store.comparisons.recover_interrupted()
         except sqlite3.OperationalError as exc:
+            if lock is not None:
+                lock.release()
             problem = store_problem(path, exc)
             if problem is None:
                 raise
             raise problem from exc
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
         return store
+
+    @property
+    def owner(self) -> bool:
+        """Whether this process holds the data folder (no other live process has it open)."""
+        return self._lock is not None
 
     @contextmanager
     def failures(self) -> Iterator[None]:
@@ -75,6 +99,16 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        if self._lock is not None:  # after the last write: the next owner may recover
+            self._lock.release()
+            self._lock = None
+
+
+def _acquire(path: Path) -> FolderLock | None:
+    try:
+        return FolderLock.acquire(lock_path(path))
+    except OSError:  # no lock file can be made here: owner unknown, so recover nothing
+        return None
 
 
 __all__ = [

@@ -7,8 +7,9 @@ from typing import Any
 import sqlite_utils
 
 from workbench.core.clock import utc_now_iso
+from workbench.core.export import auto_title
 from workbench.core.runs import RunParams, RunStatus
-from workbench.core.sessions import Message, MessageStatus, Role
+from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
 
 _MESSAGE_COLUMNS = "id, session_id, parent_id, role, content, status, created_at, run_id"
 
@@ -108,12 +109,32 @@ class ConversationQueries:
         ]
         for message_id in ids:
             self.settle(message_id, self.streamed_text(message_id), MessageStatus.INTERRUPTED)
+        self._title_untitled(ids)
         with self._db.conn:
             self._db.execute(
                 "UPDATE runs SET status = ? WHERE status = ?",
                 [str(RunStatus.INTERRUPTED), str(RunStatus.STREAMING)],
             )
         return len(ids)
+
+    def _title_untitled(self, message_ids: list[int]) -> None:
+        """A session whose first answer was cut by a crash never reached the titling a finished
+        answer gets: it is named after its first question here instead, as it would have been."""
+        marks = ",".join("?" * len(message_ids))
+        sessions = self._db.execute(
+            f"SELECT DISTINCT m.session_id FROM messages m JOIN sessions s ON s.id = m.session_id"
+            f" WHERE m.id IN ({marks}) AND s.title = ?",
+            [*message_ids, DEFAULT_SESSION_TITLE],
+        ).fetchall()
+        for (session_id,) in sessions:
+            first = self._db.execute(
+                "SELECT content FROM messages WHERE session_id = ? AND role = ?"
+                " AND deleted_at IS NULL ORDER BY id LIMIT 1",
+                [session_id, str(Role.USER)],
+            ).fetchone()
+            if first is not None:
+                with self._db.conn:
+                    self._db["sessions"].update(session_id, {"title": auto_title(first[0])})
 
     def hide(self, message_ids: list[int]) -> None:
         self._set_deleted(message_ids, utc_now_iso())

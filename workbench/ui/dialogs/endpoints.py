@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.endpoints import (
+    DEFAULT_TIMEOUT_S,
     PRESETS,
     Endpoint,
     EndpointKind,
@@ -105,6 +107,12 @@ class EndpointsDialog(QDialog):
             "Name: value, one per line (values of key, token or auth headers go to the keyring)"
         )
         self.headers.setFixedHeight(64)
+        self.timeout = QDoubleSpinBox(objectName="endpoints.timeout", suffix=" s", decimals=1)
+        self.timeout.setRange(1.0, 3600.0)
+        self.timeout.setToolTip(
+            "How long to wait for the server to connect and to send each part of an answer "
+            "before giving up (each retry waits as long again)."
+        )
         self.hint = QLabel(wordWrap=True)
         self.hint.setEnabled(False)
         form = QFormLayout()
@@ -115,6 +123,7 @@ class EndpointsDialog(QDialog):
         form.addRow("API key", key_row)
         form.addRow("", self.key_note)
         form.addRow("Extra headers", self.headers)
+        form.addRow("Timeout", self.timeout)
         form.addRow("", self.hint)
 
         self.test_button = QPushButton("Test connection", objectName="endpoints.test")
@@ -189,6 +198,8 @@ class EndpointsDialog(QDialog):
         self.key.clear()
         # Credential-like header values are masked; a mask left as is keeps the saved value.
         self.headers.setPlainText(masked_headers(endpoint.headers) if endpoint else "")
+        self.timeout.setValue(endpoint.timeout_s if endpoint else DEFAULT_TIMEOUT_S)
+        self.timeout.setEnabled(bool(endpoint))
         self.hint.setText(preset.hint if preset else "")
         local = bool(endpoint and endpoint.is_local)
         for widget in (self.name, self.base_url, self.key, self.headers, self.forget_key):
@@ -231,9 +242,12 @@ class EndpointsDialog(QDialog):
         if current is None:
             return None
         if current.is_local:
-            return current.with_changes(default_model=self.model.currentText().strip())
+            return current.with_changes(
+                default_model=self.model.currentText().strip(), timeout_s=self.timeout.value()
+            )
         return current.with_changes(
             name=self.name.text().strip(),
+            timeout_s=self.timeout.value(),
             base_url=self.base_url.text().strip().rstrip("/"),
             default_model=self.model.currentText().strip(),
             headers=unmasked_headers(parse_headers(self.headers.toPlainText()), current.headers),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+import time
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -15,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.run_text import retry_line, stats_line
+from workbench.core.run_text import retry_line, stats_line, waiting_line
 from workbench.core.runs import RetryScheduled, RunError, RunRecord
 from workbench.core.sessions import Message, MessageStatus, Role
 from workbench.core.tree import Position
@@ -27,6 +29,7 @@ _STATUS_BADGES = {
     MessageStatus.INTERRUPTED: ("interrupted", "#b35900"),
     MessageStatus.ERROR: ("failed", "#b3261e"),
 }
+WAIT_TICK_MS = 250  # how often the waiting note's seconds are brought up to date
 
 
 class MessageCard(QFrame):
@@ -60,6 +63,13 @@ class MessageCard(QFrame):
         self.notice.setStyleSheet("color: palette(mid);")
         self.notice.hide()
         layout.addWidget(self.notice)
+        # Until the first token, the note says what the app waits for and for how long: a silent
+        # server otherwise looks like a hung app, and a retry note would outlive its pause.
+        self._waiting_since: float | None = None
+        self._retry: RetryScheduled | None = None
+        self._wait_timer = QTimer(self)
+        self._wait_timer.setInterval(WAIT_TICK_MS)
+        self._wait_timer.timeout.connect(self._show_waiting)
         self.error_box = self._error_box()
         layout.addWidget(self.error_box)
         self.set_status(message.status)
@@ -155,6 +165,10 @@ class MessageCard(QFrame):
             )
         if status is not MessageStatus.ERROR:
             self.error_box.hide()
+        if status is MessageStatus.STREAMING and not self.body.text():
+            self._start_waiting()
+        elif status is not MessageStatus.STREAMING:
+            self.stop_waiting()
 
     def set_continue_problem(self, problem: str | None) -> None:
         """Endpoints that cannot carry on from a prefix get Continue greyed out, saying why."""
@@ -175,14 +189,52 @@ class MessageCard(QFrame):
     def show_error(self, error: RunError) -> None:
         detail = f"<br><small>{_escape(error.detail)}</small>" if error.detail else ""
         self.error_label.setText(f"<b>{_escape(error.title)}</b>{detail}")
-        self.retry_button.setVisible(True)
+        # Sending again cannot fix a refused key or a missing model: no Retry for those.
+        self.retry_button.setVisible(error.retryable)
         self.error_box.show()
 
     def show_retry(self, event: RetryScheduled) -> None:
+        """The SDK pauses before its next attempt; once the pause is over the note goes back
+        to saying the app waits for the server, timed from the retry."""
+        self._retry = event
+        self._waiting_since = time.monotonic() + event.wait_s
         self.notice.setText(retry_line(event))
         self.notice.show()
+        self._wait_timer.start()
+
+    def _start_waiting(self) -> None:
+        if self._waiting_since is None:
+            self._waiting_since = time.monotonic()
+            self._show_waiting()
+            self._wait_timer.start()
+
+    def _show_waiting(self) -> None:
+        if self._waiting_since is None:
+            return
+        if self.body.text():  # the first token arrived: nothing is awaited any more
+            self.stop_waiting()
+            return
+        elapsed = time.monotonic() - self._waiting_since
+        if elapsed < 0:  # still in the SDK's pause: the retry note stands
+            return
+        retry = self._retry
+        self.notice.setText(
+            waiting_line(elapsed, retry.attempt, retry.max_retries)
+            if retry
+            else waiting_line(elapsed)
+        )
+        self.notice.show()
+
+    def stop_waiting(self) -> None:
+        """The answer started or the run ended: the waiting note goes."""
+        if self._waiting_since is None:
+            return
+        self._waiting_since, self._retry = None, None
+        self._wait_timer.stop()
+        self.notice.hide()
 
     def show_record(self, record: RunRecord) -> None:
+        self.stop_waiting()
         self.notice.hide()
         self.stats.setText(stats_line(record))
         self.stats.setToolTip(self.stats.text())  # the row may clip it

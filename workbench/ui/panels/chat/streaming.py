@@ -85,6 +85,7 @@ class AnswerStreams(QObject):
             return
         if isinstance(event, TextDelta):
             card.body.append(event.text)
+            card.stop_waiting()
         elif isinstance(event, RetryScheduled):
             card.show_retry(event)
         elif isinstance(event, RunFailed):
