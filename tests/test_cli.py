@@ -34,7 +34,8 @@ def test_screenshot_shows_the_window_and_uses_the_given_data_dir(tmp_path: Path)
     result = _run("--data-dir", str(data), "--screenshot", str(shot))
     assert result.returncode == 0, result.stderr
     image = QImage(str(shot))
-    assert image.width() >= 800 and image.height() >= 500
+    # The offscreen platform's screen is 800x800: the window fills most of it, never more.
+    assert 600 <= image.width() <= 800 and 500 <= image.height() <= 800
     assert (
         len(
             {

@@ -92,7 +92,7 @@ def test_hidden_docks_are_not_built_until_shown(ctx: AppContext, qtbot) -> None:
     window = open_window(ctx, qtbot)
     for spec in PANELS:
         dock = window.docks[spec.key]
-        assert (dock.widget() is not None) == spec.visible, spec.key
+        assert (dock.built_panel is not None) == spec.visible, spec.key
     assert {type(p).__name__ for p in window.built_panels()} == {"SessionsPanel", "HeatmapPanel"}
 
 
@@ -100,9 +100,9 @@ def test_view_menu_entry_builds_a_panel_and_shows_it(ctx: AppContext, qtbot) -> 
     window = open_window(ctx, qtbot)
     dock = window.docks["compare"]
     dock.toggleViewAction().trigger()  # View > Compare, or its shortcut
-    qtbot.waitUntil(lambda: dock.widget() is not None and dock.widget().isVisible())
-    assert dock.widget() is window.panel("compare")  # built once
-    assert dock.widget().objectName() == "panel.compare"
+    qtbot.waitUntil(lambda: dock.built_panel is not None and dock.built_panel.isVisible())
+    assert dock.built_panel is window.panel("compare")  # built once
+    assert dock.built_panel.objectName() == "panel.compare"
     window.panel("compare").status_message.emit("Compared.")
     assert window.statusBar().currentMessage() == "Compared."
 
@@ -110,7 +110,7 @@ def test_view_menu_entry_builds_a_panel_and_shows_it(ctx: AppContext, qtbot) -> 
 def test_panel_on_demand_builds_a_hidden_dock_without_showing_it(ctx: AppContext, qtbot) -> None:
     window = open_window(ctx, qtbot)
     costs = window.panel("costs")
-    assert window.docks["costs"].widget() is costs and not window.docks["costs"].isVisible()
+    assert window.docks["costs"].built_panel is costs and not window.docks["costs"].isVisible()
     # What the panel adds to the menus comes with it.
     assert window.tools_menu.menuAction().isVisible()
     assert "Export Costs as CSV…" in {a.text() for a in window.tools_menu.actions()}
@@ -127,20 +127,20 @@ def test_a_dock_restored_visible_is_built_at_start(ctx: AppContext, qtbot) -> No
     window.close()
     again = _reopen(ctx, qtbot)
     assert again.docks["inspector"].isVisible()
-    assert again.docks["inspector"].widget().isVisible()
+    assert again.docks["inspector"].built_panel.isVisible()
 
 
 def test_reset_layout_builds_docks_it_shows(ctx: AppContext, qtbot) -> None:
     again = _hidden_on_start(ctx, qtbot, "heatmap")
-    assert again.docks["heatmap"].widget() is None
+    assert again.docks["heatmap"].built_panel is None
     again.reset_layout_action.trigger()
     assert again.docks["heatmap"].isVisible()
-    assert again.docks["heatmap"].widget().isVisible()
+    assert again.docks["heatmap"].built_panel.isVisible()
 
 
 def test_new_session_works_when_the_sessions_dock_was_never_built(ctx: AppContext, qtbot) -> None:
     again = _hidden_on_start(ctx, qtbot, "sessions")
-    assert again.docks["sessions"].widget() is None
+    assert again.docks["sessions"].built_panel is None
     with qtbot.waitSignal(again.ctx.bus.session_opened) as opened:
         again.new_session_action.trigger()
     assert again.docks["sessions"].isVisible()
@@ -168,7 +168,9 @@ def test_closing_shuts_down_the_chat_and_built_panels_and_builds_no_other(
         panel.shutdown = lambda name=name: shut.append(name)
     window.close()
     assert sorted(shut) == ["panel.chat", "panel.compare"]
-    assert window.docks["costs"].widget() is None and window.docks["inspector"].widget() is None
+    assert (
+        window.docks["costs"].built_panel is None and window.docks["inspector"].built_panel is None
+    )
 
 
 def test_a_heatmap_open_at_start_asks_for_logprobs_and_a_closed_one_does_not(

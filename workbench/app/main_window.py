@@ -16,6 +16,7 @@ from workbench import __version__
 from workbench.app.context import AppContext
 from workbench.app.local_model import LocalModelStatus
 from workbench.app.panels import PANELS, PanelSpec, build_chat
+from workbench.app.window_layout import place_dock, settle
 from workbench.core.endpoints import Endpoint
 from workbench.services.local import probe
 from workbench.services.probe import ProbeResult
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from workbench.ui.dialogs.endpoints import EndpointsDialog
 
 # Bump when a change to docks would make old saved states restore badly; they are then ignored.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: bottom and right docks tabbed by default
 STATUS_TIMEOUT_MS = 8000
 
 
@@ -114,7 +115,7 @@ class MainWindow(QMainWindow):
         dock = LazyDock(spec.title, partial(spec.build, self.ctx), self)
         dock.setObjectName(f"dock.{spec.key}")
         dock.panel_built.connect(self._adopt)
-        self.addDockWidget(spec.area, dock)
+        place_dock(self, dock, spec.area)
         dock.setVisible(spec.visible)
         toggle = dock.toggleViewAction()
         toggle.setObjectName(f"action.toggle.{spec.key}")
@@ -203,12 +204,12 @@ class MainWindow(QMainWindow):
 
     # --- layout --------------------------------------------------------------------------------
     def restore_layout(self) -> bool:
-        settings = self.ctx.settings
-        geometry = settings.value("window/geometry")
+        geometry, state = (self.ctx.settings.value(f"window/{k}") for k in ("geometry", "state"))
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        state = settings.value("window/state")
-        return isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
+        restored = isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
+        settle(self, PANELS, self.docks, resize_docks=not restored)  # saved on a bigger screen?
+        return restored
 
     def save_layout(self) -> None:
         self.ctx.settings.setValue("window/geometry", self.saveGeometry())
@@ -219,6 +220,7 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_state, LAYOUT_VERSION)
         for spec in PANELS:
             self.docks[spec.key].setVisible(spec.visible)
+        settle(self, PANELS, self.docks)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Answers still streaming (chat or compare) are kept, marked interrupted; no question.

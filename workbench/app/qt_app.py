@@ -20,10 +20,11 @@ from workbench.app.local_model import stop_after_loop
 from workbench.app.main_window import MainWindow
 from workbench.app.resources import icon_path
 from workbench.app.single_instance import (
+    OwnerAnswer,
     ask_running_to_activate,
     bring_to_front,
     listen_for_launches,
-    wait_for_owner_to_answer,
+    wait_for_owner,
 )
 from workbench.app.startup import StoreChoice, open_store
 from workbench.services.connector import preload_sdk
@@ -116,10 +117,17 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
     store, kept = open_store(paths.database, ask_about_store)
     if store is None:
         return 1
-    if not store.owner and wait_for_owner_to_answer(paths.root, OWNER_STARTING_S):
-        store.close()
-        loop.close()
-        return say_already_running(paths)
+    if not store.owner:
+        answer = wait_for_owner(paths.root, paths.database, OWNER_STARTING_S)
+        if answer is OwnerAnswer.ANSWERED:
+            store.close()
+            loop.close()
+            return say_already_running(paths)
+        if answer is OwnerAnswer.GONE:  # it was quitting: open again as the folder's owner
+            store.close()
+            store, kept = open_store(paths.database, ask_about_store)
+            if store is None:
+                return 1
     ctx = AppContext.build(paths, store, loop)
     # Counting the reopened session loads tiktoken (~0.7 s holding the GIL in a worker thread):
     # after the first frame, or that frame waits for it.
@@ -128,7 +136,9 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
     if kept is not None:
         window.say(f"The old database was kept as {kept.name}.")
     if store.owner:  # only the owner may take over a dead process's socket name
-        listen_for_launches(paths.root, lambda: bring_to_front(window), window)
+        launches = listen_for_launches(paths.root, lambda: bring_to_front(window), window)
+        if launches is not None:  # a launch while this one quits must not be sent to it
+            app.lastWindowClosed.connect(launches.close)
     else:  # its owner is alive but frozen: open beside it; its answers are left to it
         window.say("Another Workbench is using this data folder and did not answer.")
 

@@ -13,11 +13,14 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QWidget
+
+from workbench.services.instance_lock import FolderLock, lock_path
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +89,35 @@ def _serve(socket: QLocalSocket, activate: Callable[[], None]) -> None:
     on_ready()  # the request may have arrived with the connection
 
 
-def wait_for_owner_to_answer(data_dir: Path, patience_s: float) -> bool:
+class OwnerAnswer(Enum):
+    ANSWERED = "answered"  # it brought its window forward: this launch is done
+    GONE = "gone"  # it released the folder (it was quitting): this launch may take over
+    SILENT = "silent"  # it holds the folder but never answered (frozen)
+
+
+def wait_for_owner(data_dir: Path, database: Path, patience_s: float) -> OwnerAnswer:
     """The folder is locked but nobody answered: its owner may still be starting (it listens
-    once its window exists). Ask again for a while before opening beside it."""
+    once its window exists) or be quitting (it stops listening first). Ask again, and watch
+    the lock, for a while before opening beside it."""
     deadline = time.monotonic() + patience_s
     while time.monotonic() < deadline:
         if ask_running_to_activate(data_dir):
-            return True
+            return OwnerAnswer.ANSWERED
+        if _folder_free(database):
+            return OwnerAnswer.GONE
         time.sleep(RETRY_S)
-    return False
+    return OwnerAnswer.SILENT
+
+
+def _folder_free(database: Path) -> bool:
+    try:
+        lock = FolderLock.acquire(lock_path(database))
+    except OSError:
+        return False
+    if lock is None:
+        return False
+    lock.release()
+    return True
 
 
 def bring_to_front(window: QWidget) -> None:

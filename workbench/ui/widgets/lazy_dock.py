@@ -3,6 +3,9 @@
 The dock itself exists from the start (its object name, toggle action and shortcut), so a saved
 layout restores as before; only its widget waits. "Shown" is any way a dock becomes visible:
 restored visible and the window shown, toggled on, a layout reset, its tab brought to the front.
+
+The panel sits in a scroll area: a dock narrower or shorter than the panel's own minimum scrolls
+instead of pushing the main window wider or taller than its screen.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QDockWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QWidget
 
 from workbench.ui.panel_contract import Panel
 
@@ -29,7 +32,11 @@ class LazyDock(QDockWidget):
         if self.built_panel is None:
             panel = self._build()
             self.built_panel = panel
-            self.setWidget(panel)
+            holder = QScrollArea(self, objectName=f"{self.objectName()}.scroll")
+            holder.setWidgetResizable(True)  # the panel fills the dock; it scrolls only if smaller
+            holder.setFrameShape(QFrame.Shape.NoFrame)
+            holder.setWidget(panel)
+            self.setWidget(holder)
             self.panel_built.emit(panel)
         return self.built_panel
 

@@ -4,9 +4,12 @@ when the chosen model does not take them."""
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -24,21 +27,96 @@ from workbench.core.model_traits import ModelTraits, unsupported_reason
 from workbench.core.runs import REASONING_EFFORTS, RESPONSE_FORMATS, RunParams
 
 UNSET = "default"
+MIN_WIDTH = 240  # the column's narrowest: every field and its arrows still in view
+FIELD_MIN_WIDTH = 72
 
 
-def _double(low: float, high: float, step: float) -> QDoubleSpinBox:
-    # The minimum stands for "not set", shown as "default", so the server's own default applies.
-    box = QDoubleSpinBox(minimum=low - step, maximum=high, singleStep=step, decimals=2)
-    box.setSpecialValueText(UNSET)
+REFUSED_STYLE = "QAbstractSpinBox { border: 1px solid #b3261e; border-radius: 2px; }"
+
+
+class _Range:
+    """What a number field shares: its name and real range (the minimum below it stands for
+    "not set"), typed text out of range refused rather than clipped, empty text meaning default."""
+
+    low = float("-inf")  # set by _setup; the constructor already validates
+    high = float("inf")
+    name = ""
+    refused = ""  # why the last typed text was refused, until the field is finished with
+
+    def hint(self) -> str:
+        low, high = (f"{v:,g}".replace("-", "\u2212") for v in (self.low, self.high))
+        span = f"{low}\u2013{high}" if self.low >= 0 else f"{low} to {high}"
+        return f"{self.name} is {span}"
+
+    def out_of_range(self, text: str) -> bool:
+        value, ok = self.locale().toDouble(text.strip())  # type: ignore[attr-defined]
+        return ok and not self.low <= value <= self.high
+
+    def check(self, text: str, pos: int, base: object) -> object:
+        if not text.strip():
+            return QValidator.State.Acceptable, text, pos  # empty: back to default
+        if self.out_of_range(text):
+            return QValidator.State.Intermediate, text, pos  # refused on Enter or leaving
+        return base
+
+    def note(self, text: str) -> None:
+        self.refused = f"{self.hint()}; kept the previous value." if self.out_of_range(text) else ""
+
+
+class RangeDouble(_Range, QDoubleSpinBox):
+    def validate(self, text: str, pos: int) -> object:
+        return self.check(text, pos, super().validate(text, pos))
+
+    def fixup(self, text: str) -> str:
+        self.note(text)
+        return text  # PySide takes the returned text as the fixed one: unchanged, so refused
+
+    def valueFromText(self, text: str) -> float:
+        return self.minimum() if not text.strip() else super().valueFromText(text)
+
+
+class RangeInt(_Range, QSpinBox):
+    def validate(self, text: str, pos: int) -> object:
+        return self.check(text, pos, super().validate(text, pos))
+
+    def fixup(self, text: str) -> str:
+        self.note(text)
+        return text  # PySide takes the returned text as the fixed one: unchanged, so refused
+
+    def valueFromText(self, text: str) -> int:
+        return self.minimum() if not text.strip() else super().valueFromText(text)
+
+
+def _setup(box: RangeDouble | RangeInt, low: float, high: float, unset: str) -> None:
+    box.low, box.high, box.name, box.refused = low, high, "", ""
+    box.setSpecialValueText(unset)
     box.setValue(box.minimum())
+    box.setKeyboardTracking(False)  # a value counts once Enter or leaving the field commits it
+
+
+def _double(low: float, high: float, step: float) -> RangeDouble:
+    # The minimum stands for "not set", shown as "default", so the server's own default applies.
+    box = RangeDouble(minimum=low - step, maximum=high, singleStep=step, decimals=2)
+    _setup(box, low, high, UNSET)
     return box
 
 
-def _integer(high: int) -> QSpinBox:
-    box = QSpinBox(minimum=-1, maximum=high)
-    box.setSpecialValueText(UNSET)
-    box.setValue(-1)
+def _integer(high: int, low: int = 0, unset: str = UNSET) -> RangeInt:
+    box = RangeInt(minimum=low - 1 if unset == UNSET else low, maximum=high)
+    _setup(box, low, high, unset)
     return box
+
+
+class WheelGuard(QObject):
+    """The wheel changes a field only while it has focus; otherwise it scrolls the column."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget):
+            focus = QApplication.focusWidget()
+            if focus is not watched and not watched.isAncestorOf(focus):
+                event.ignore()  # passed on to the parents, up to the scroll area
+                return True
+        return False
 
 
 def model_box(parent: QWidget) -> QComboBox:
@@ -81,16 +159,21 @@ class ParamsForm(QScrollArea):
         super().__init__(parent)
         self.setObjectName("chat_params")
         self.setWidgetResizable(True)
+        # The column fits its width: no sideways scrolling, the fields shrink instead (and the
+        # inner widget is held to the viewport's width, see viewportEvent).
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(200)
+        self.setMinimumWidth(MIN_WIDTH)
         inner = QWidget(self)
         outer = QVBoxLayout(inner)
         outer.addWidget(QLabel("<b>System prompt</b>", inner))
         self.system_prompt = QPlainTextEdit(inner, objectName="system_prompt")
         self.system_prompt.setPlaceholderText("How the assistant should behave in this session")
         self.system_prompt.setMaximumHeight(110)
+        self.system_prompt.setTabChangesFocus(True)  # prose: Tab moves on, never types a tab
         outer.addWidget(self.system_prompt)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         outer.addLayout(form)
         self.model = model_box(inner)
         self.model.setObjectName("model")
@@ -104,16 +187,21 @@ class ParamsForm(QScrollArea):
         self.reasoning_effort = QComboBox(inner)
         self.reasoning_effort.addItems([UNSET, *REASONING_EFFORTS])
         self.logprobs = QCheckBox("return token logprobs", inner)
-        self.top_logprobs = QSpinBox(minimum=0, maximum=20)
-        self.top_logprobs.setSpecialValueText("none")
+        self.top_logprobs = _integer(20, unset="none")
         self.response_format = QComboBox(inner)
         self.response_format.addItems(list(RESPONSE_FORMATS))
         self.json_schema = QPlainTextEdit(inner, objectName="json_schema")
         self.json_schema.setPlaceholderText('{"type": "object", "properties": {…}}')
         self.json_schema.setMaximumHeight(120)
+        # Tab moves on here too (no keyboard trap at the column's end); pasted schemas keep theirs.
+        self.json_schema.setTabChangesFocus(True)
         self.schema_error = QLabel(inner, objectName="schema_error")
         self.schema_error.setStyleSheet("color: #b3261e;")
         self.schema_error.setWordWrap(True)
+        # Why a typed number was refused ("Temperature is 0–2"), until a valid one is entered.
+        self.input_error = QLabel(inner, objectName="param_error", wordWrap=True)
+        self.input_error.setStyleSheet("color: #b3261e;")
+        self.input_error.hide()
         self.rows: dict[str, QWidget] = {
             "model": self.model,
             "temperature": self.temperature,
@@ -129,9 +217,26 @@ class ParamsForm(QScrollArea):
             "response_format": self.response_format,
         }
         labels = {"max_tokens": "Max tokens", "top_p": "Top p", "stop": "Stop sequences"}
+        self._wheel_guard = WheelGuard(self)
         for key, widget in self.rows.items():
             widget.setObjectName(f"param.{key}")
-            form.addRow(labels.get(key, key.replace("_", " ").capitalize()), widget)
+            label = labels.get(key, key.replace("_", " ").capitalize())
+            form.addRow(label, widget)
+            if not isinstance(widget, QCheckBox):  # its text stays whole: the row wraps instead
+                widget.setMinimumWidth(FIELD_MIN_WIDTH)  # shrinks with the column, arrows in view
+            if isinstance(widget, QComboBox | QSpinBox | QDoubleSpinBox):
+                widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel does not focus
+                widget.installEventFilter(self._wheel_guard)
+            if isinstance(widget, _Range):
+                widget.name = label
+                widget.setToolTip(widget.hint())
+                widget.valueChanged.connect(lambda _v, w=widget: self._clear_refusal(w))
+                widget.editingFinished.connect(lambda w=widget: self._show_refusal(w))
+        # Tab follows the column top to bottom (parentless boxes would join the chain last).
+        chain = [self.system_prompt, *self.rows.values(), self.json_schema]
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
+        form.addRow("", self.input_error)
         form.addRow("JSON schema", self.json_schema)
         form.addRow("", self.schema_error)
         outer.addStretch(1)
@@ -209,6 +314,9 @@ class ParamsForm(QScrollArea):
                 (*self.rows.values(), self.system_prompt), blockers, strict=True
             ):
                 widget.blockSignals(was)
+        for box in self.rows.values():
+            if isinstance(box, _Range):
+                self._clear_refusal(box)
         self._update_schema_row()
 
     def set_models(self, models: list[str], default: str = "") -> None:
@@ -224,7 +332,7 @@ class ParamsForm(QScrollArea):
         for name, widget in self.rows.items():
             reason = unsupported_reason(traits, name)
             widget.setEnabled(reason is None)
-            widget.setToolTip(reason or "")
+            widget.setToolTip(reason or (widget.hint() if isinstance(widget, _Range) else ""))
         if not traits.json_schema and self.response_format.currentText() == "json_schema":
             self.response_format.setCurrentText("text")
         self._update_schema_row()
@@ -240,6 +348,29 @@ class ParamsForm(QScrollArea):
         if not isinstance(schema, dict):
             return "The JSON schema must be a JSON object."
         return None
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.widget() is not None:
+            self.widget().setMaximumWidth(self.viewport().width())  # never wider: no sideways
+        return super().viewportEvent(event)
+
+    def _show_refusal(self, box: RangeDouble | RangeInt) -> None:
+        """After Enter or leaving `box`: say why its typed text was refused, if it was."""
+        message, box.refused = box.refused, ""
+        if message:
+            box.setStyleSheet(REFUSED_STYLE)
+            box.setToolTip(message)
+            self.input_error.setText(message)
+            self.input_error.show()
+
+    def _clear_refusal(self, box: RangeDouble | RangeInt) -> None:
+        """A valid value went in: the refusal said about `box` goes."""
+        if box.styleSheet():
+            box.setStyleSheet("")
+            box.setToolTip(box.hint())
+        if self.input_error.text().startswith(box.name + " is"):
+            self.input_error.clear()
+            self.input_error.hide()
 
     def _changed(self) -> None:
         self._update_schema_row()

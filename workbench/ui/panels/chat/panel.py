@@ -91,6 +91,7 @@ class ChatPanel(Panel):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.params)
         self.splitter.setStretchFactor(0, 1)
+        self.splitter.setCollapsible(1, False)  # the parameters keep their minimum width
         self.splitter.setSizes([900, 280])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -109,6 +110,8 @@ class ChatPanel(Panel):
         deps.bus.session_deleted.connect(self._session_deleted)
         deps.bus.active_endpoint_changed.connect(lambda _id: self.load_models())
         deps.bus.fork_requested.connect(self.fork)
+        # New Session (Ctrl+N): the cursor goes where the user writes.
+        deps.bus.new_session_requested.connect(lambda: self.composer.editor.setFocus())
         self.view.show_path([], lambda _i: None, EMPTY_TEXT)  # type: ignore[arg-type,return-value]
         self._apply_traits()
 

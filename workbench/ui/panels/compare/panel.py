@@ -134,9 +134,14 @@ class ComparePanel(Panel):
         self.saved.activated.connect(self._open_saved)
         self.delete_button.clicked.connect(self.delete_open)
         self.insights.diff_changed.connect(self._show_diff)
-        QShortcut(QKeySequence("Ctrl+Return"), self.prompt, self.run)
-        QShortcut(QKeySequence("Ctrl+Enter"), self.prompt, self.run)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop)
+        # Local to the prompt and the panel: window-wide, they would take Ctrl+Enter and Esc
+        # from the chat composer while this dock exists (Qt finds them ambiguous and runs none).
+        for keys, owner, slot, context in (
+            ("Ctrl+Return", self.prompt, self.run, Qt.ShortcutContext.WidgetShortcut),
+            ("Ctrl+Enter", self.prompt, self.run, Qt.ShortcutContext.WidgetShortcut),
+            ("Esc", self, self.stop, Qt.ShortcutContext.WidgetWithChildrenShortcut),
+        ):
+            QShortcut(QKeySequence(keys), owner, slot).setContext(context)
         deps.bus.session_opened.connect(self._session_opened)
         deps.bus.endpoints_changed.connect(self._endpoints_changed)
         for _ in range(MIN_COLUMNS):

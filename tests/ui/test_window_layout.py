@@ -1,0 +1,145 @@
+"""The window as a person meets it: shortcuts that keep working whichever docks are open, a
+window that stays on its screen, and a conversation that keeps most of the window."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QAction, QShortcut
+from PySide6.QtWidgets import QApplication
+
+from tests.support.driving import type_and_send
+from tests.support.fixtures import SCRIPTED_KEY, open_window
+from tests.support.scripted_server import ScriptedServer, Stream
+from workbench.app.context import AppContext
+from workbench.app.main_window import MainWindow
+from workbench.core.endpoints import EndpointKind, new_endpoint
+
+WINDOW_WIDE = (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut)
+
+
+def _use_scripted_server(ctx: AppContext, server: ScriptedServer) -> None:
+    endpoint = new_endpoint(EndpointKind.CUSTOM, "Scripted").with_changes(
+        base_url=server.base_url, default_model="gpt-4o"
+    )
+    ctx.endpoints.upsert(endpoint)
+    ctx.endpoints.set_active(endpoint.id)
+    ctx.keys.set(endpoint, SCRIPTED_KEY)
+    ctx.connector.max_retries = 0
+
+
+def _show_every_dock(window: MainWindow, qtbot) -> None:
+    """View > each panel, and its tab brought to the front if it shares a place."""
+    for dock in window.docks.values():
+        if not dock.toggleViewAction().isChecked():
+            dock.toggleViewAction().trigger()
+        dock.raise_()
+        qtbot.waitUntil(dock.isVisible)
+        qtbot.wait(20)
+    assert all(d.built_panel is not None for d in window.docks.values())
+
+
+def test_ctrl_enter_in_the_composer_sends_while_compare_is_open(ctx, server, qtbot) -> None:
+    _use_scripted_server(ctx, server)
+    window = open_window(ctx, qtbot)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.docks["compare"].toggleViewAction().trigger()
+    qtbot.waitUntil(lambda: window.docks["compare"].isVisible())
+    window.chat.params.model.setCurrentText("gpt-4o")
+    server.script("chat", Stream(text="Two minutes."))
+    record = type_and_send(qtbot, window, "How long does green tea steep?")
+    assert record.error is None
+    assert "Two minutes." in window.chat.view.cards[window.chat.path[-1].id].body.toPlainText()
+
+
+def _window_keys(window: MainWindow) -> Counter[tuple[str, Qt.ShortcutContext]]:
+    keys: Counter[tuple[str, Qt.ShortcutContext]] = Counter()
+    for action in window.findChildren(QAction):
+        for sequence in action.shortcuts():
+            if action.shortcutContext() in WINDOW_WIDE:
+                keys[(sequence.toString(), action.shortcutContext())] += 1
+    for shortcut in window.findChildren(QShortcut):
+        for sequence in list(shortcut.keys()):
+            if shortcut.context() in WINDOW_WIDE:
+                keys[(sequence.toString(), shortcut.context())] += 1
+    return keys
+
+
+def test_no_two_window_wide_shortcuts_share_a_key(window: MainWindow, qtbot) -> None:
+    _show_every_dock(window, qtbot)
+    keys = _window_keys(window)
+    assert keys, "the window has shortcuts"
+    assert [k for k, n in keys.items() if n > 1] == []
+    # Keys a text box handles itself (the composer's send and stop, the compare prompt's run)
+    # would be taken from it by a window-wide shortcut.
+    taken = {name for name, _context in keys} & {"Ctrl+Return", "Ctrl+Enter", "Esc"}
+    assert taken == set()
+
+
+def _screen(window: MainWindow) -> QRect:
+    return window.screen().availableGeometry()
+
+
+def _on_screen(window: MainWindow) -> bool:
+    return _screen(window).contains(window.frameGeometry())
+
+
+def _fill_screen(window: MainWindow) -> None:
+    """As big as the screen allows, frame included: the most a user can drag it to."""
+    frame, inner = window.frameGeometry(), window.geometry()
+    window.resize(
+        _screen(window).width() - (frame.width() - inner.width()),
+        _screen(window).height() - (frame.height() - inner.height()),
+    )
+    window.move(_screen(window).topLeft())
+
+
+def test_opening_every_dock_never_grows_the_window_past_its_screen(window, qtbot) -> None:
+    _fill_screen(window)
+    qtbot.wait(50)
+    _show_every_dock(window, qtbot)
+    assert _on_screen(window), (window.frameGeometry(), _screen(window))
+    window.reset_layout_action.trigger()
+    qtbot.wait(50)
+    assert _on_screen(window), (window.frameGeometry(), _screen(window))
+
+
+def test_an_oversized_saved_window_is_brought_back_onto_the_screen(ctx, qtbot) -> None:
+    first = open_window(ctx, qtbot)
+    first.setGeometry(QRect(_screen(first).topLeft(), _screen(first).size() * 1.5))
+    qtbot.wait(50)  # on a bigger screen, the user gave Token Confidence lots of room
+    first.resizeDocks([first.docks["heatmap"]], [first.height() // 2], Qt.Orientation.Vertical)
+    first.close()  # saves the layout, as quitting does
+    again = open_window(ctx, qtbot)
+    assert _on_screen(again), (again.frameGeometry(), _screen(again))
+    assert again.chat.view.height() >= again.height() / 2, again.chat.view.height()
+
+
+def test_the_conversation_keeps_most_of_a_small_window(ctx, server, qtbot) -> None:
+    _use_scripted_server(ctx, server)
+    window = open_window(ctx, qtbot)
+    window.resize(1024, 700)
+    window.reset_layout_action.trigger()  # the default layout, at this size
+    window.chat.params.model.setCurrentText("gpt-4o")
+    server.script("chat", Stream(recording="83b060bae42eb41c"))  # an answer with logprobs
+    type_and_send(qtbot, window, "Name a city.")
+    heatmap = window.docks["heatmap"]
+    qtbot.waitUntil(lambda: heatmap.isVisible() and heatmap.built_panel is not None)
+    qtbot.wait(100)
+    assert window.height() <= 700
+    assert window.chat.view.height() >= window.height() / 2, window.chat.view.height()
+
+
+def test_a_side_dock_opened_later_opens_at_a_usable_width(window, qtbot) -> None:
+    window.resize(1280, 700)
+    qtbot.wait(50)
+    costs, sessions = window.docks["costs"], window.docks["sessions"]
+    sessions_width = sessions.width()
+    costs.toggleViewAction().trigger()  # View > Cost Meter, or Ctrl+Shift+M
+    qtbot.waitUntil(lambda: costs.isVisible())
+    qtbot.wait(50)
+    assert costs.width() >= 200
+    assert sessions.width() >= sessions_width - 2  # not taken from the sessions list
+    assert window.chat.width() >= window.width() / 2
