@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import stop_process
 from tests.support.scripted_server import cli_command
 from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.core.sessions import MessageStatus
@@ -86,12 +86,7 @@ def scripted_server(tmp_path: Path) -> Iterator[str]:
         assert ready.startswith("READY "), f"scripted server did not start: {ready!r}"
         yield ready.removeprefix("READY ")
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 

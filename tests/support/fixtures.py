@@ -133,6 +133,21 @@ def server() -> Iterator[ScriptedServer]:
         yield running
 
 
+def use_scripted_endpoint(ctx: AppContext, server: ScriptedServer, kind: Any = None) -> Any:
+    """Makes the scripted server the active endpoint (custom unless `kind` says otherwise), with
+    its key and no SDK retries; returns the endpoint."""
+    from workbench.core.endpoints import EndpointKind, new_endpoint
+
+    endpoint = new_endpoint(kind or EndpointKind.CUSTOM, "Scripted").with_changes(
+        base_url=server.base_url, default_model="gpt-4o"
+    )
+    ctx.endpoints.upsert(endpoint)
+    ctx.endpoints.set_active(endpoint.id)
+    ctx.keys.set(endpoint, SCRIPTED_KEY)
+    ctx.connector.max_retries = 0
+    return endpoint
+
+
 def open_window(ctx: AppContext, qtbot: QtBot) -> MainWindow:
     """The main window on `ctx`, shown as the app shows it (a call, not only a fixture, so a test
     can first swap what the window is built from, or open a second one on the same data)."""

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.support.fixtures import SCRIPTED_KEY
+from tests.support.fixtures import use_scripted_endpoint
 from tests.support.scripted_server import ScriptedServer
 from workbench.app.context import AppContext
 from workbench.app.panels import build_chat
-from workbench.core.endpoints import EndpointKind, new_endpoint
+from workbench.core.endpoints import EndpointKind
 from workbench.ui.panels.chat import ChatPanel
 
 
@@ -19,13 +19,7 @@ def scripted_chat(ctx: AppContext, server: ScriptedServer, qtbot) -> Callable[..
     """A shown chat panel whose active endpoint (of the given kind) is the scripted server."""
 
     def make(kind: EndpointKind = EndpointKind.CUSTOM) -> ChatPanel:
-        endpoint = new_endpoint(kind, "Scripted").with_changes(
-            base_url=server.base_url, default_model="gpt-4o"
-        )
-        ctx.endpoints.upsert(endpoint)
-        ctx.endpoints.set_active(endpoint.id)
-        ctx.keys.set(endpoint, SCRIPTED_KEY)
-        ctx.connector.max_retries = 0
+        use_scripted_endpoint(ctx, server, kind)
         chat = build_chat(ctx)
         qtbot.addWidget(chat)
         chat.resize(1100, 700)

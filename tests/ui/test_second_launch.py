@@ -4,7 +4,6 @@ instead of opening the same store beside it. Real processes, offscreen, bounded 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import stop_process
 from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.services.endpoints import EndpointRegistry
 from workbench.services.paths import DataPaths
@@ -80,13 +80,7 @@ def first(paths: DataPaths, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
 
 
 def test_a_second_launch_activates_the_first_and_exits_0(

@@ -10,11 +10,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.driving import press_send, start_sending, type_message
-from tests.support.fixtures import SCRIPTED_KEY, open_window
+from tests.support.fixtures import open_window, use_scripted_endpoint
 from tests.support.scripted_server import ScriptedServer, Stream
 from workbench.app.context import AppContext
 from workbench.app.main_window import MainWindow
-from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.core.runs import RunStatus
 from workbench.core.sessions import MessageStatus, Role
 
@@ -25,13 +24,7 @@ LONG_ANSWER = " ".join(f"word{i:04d}-" * 6 for i in range(400))
 
 @pytest.fixture
 def window(ctx: AppContext, server: ScriptedServer, qtbot) -> MainWindow:
-    endpoint = new_endpoint(EndpointKind.CUSTOM, "Scripted").with_changes(
-        base_url=server.base_url, default_model="gpt-4o"
-    )
-    ctx.endpoints.upsert(endpoint)
-    ctx.endpoints.set_active(endpoint.id)
-    ctx.keys.set(endpoint, SCRIPTED_KEY)
-    ctx.connector.max_retries = 0
+    use_scripted_endpoint(ctx, server)
     return open_window(ctx, qtbot)
 
 

@@ -10,23 +10,11 @@ from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtWidgets import QApplication
 
 from tests.support.driving import type_and_send
-from tests.support.fixtures import SCRIPTED_KEY, open_window
-from tests.support.scripted_server import ScriptedServer, Stream
-from workbench.app.context import AppContext
+from tests.support.fixtures import open_window, use_scripted_endpoint
+from tests.support.scripted_server import Stream
 from workbench.app.main_window import MainWindow
-from workbench.core.endpoints import EndpointKind, new_endpoint
 
 WINDOW_WIDE = (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut)
-
-
-def _use_scripted_server(ctx: AppContext, server: ScriptedServer) -> None:
-    endpoint = new_endpoint(EndpointKind.CUSTOM, "Scripted").with_changes(
-        base_url=server.base_url, default_model="gpt-4o"
-    )
-    ctx.endpoints.upsert(endpoint)
-    ctx.endpoints.set_active(endpoint.id)
-    ctx.keys.set(endpoint, SCRIPTED_KEY)
-    ctx.connector.max_retries = 0
 
 
 def _show_every_dock(window: MainWindow, qtbot) -> None:
@@ -41,7 +29,7 @@ def _show_every_dock(window: MainWindow, qtbot) -> None:
 
 
 def test_ctrl_enter_in_the_composer_sends_while_compare_is_open(ctx, server, qtbot) -> None:
-    _use_scripted_server(ctx, server)
+    use_scripted_endpoint(ctx, server)
     window = open_window(ctx, qtbot)
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
@@ -118,7 +106,7 @@ def test_an_oversized_saved_window_is_brought_back_onto_the_screen(ctx, qtbot) -
 
 
 def test_the_conversation_keeps_most_of_a_small_window(ctx, server, qtbot) -> None:
-    _use_scripted_server(ctx, server)
+    use_scripted_endpoint(ctx, server)
     window = open_window(ctx, qtbot)
     window.resize(1024, 700)
     window.reset_layout_action.trigger()  # the default layout, at this size
