@@ -9,7 +9,7 @@ import openai
 import pytest
 
 from tests.support.fixtures import SCRIPTED_KEY
-from tests.support.scripted_server import Drop, Fault, ScriptedServer, Stream
+from tests.support.scripted_server import Drop, Fault, ScriptedServer, Stream, recording_names
 from workbench.core.endpoints import Endpoint, EndpointKind
 from workbench.core.pricing import price_run
 from workbench.core.run_errors import ErrorKind
@@ -217,3 +217,27 @@ def test_each_run_is_priced_by_genai_prices(store, server, model, kind, status) 
         assert record.cost_usd > 0
     stored = store.runs.get(record.run_id)
     assert (stored.cost_usd, stored.price_status) == (record.cost_usd, status)
+
+
+def test_stream_ending_without_a_finish_reason_is_an_error(store, server) -> None:
+    # llama.cpp's server, given a prompt far past its window, sent chunks then [DONE] and no
+    # choice ever said it was done: that is not a complete answer.
+    server.script("chat", Stream(text="alpha beta gamma", finish_reason=None))
+    session, answer, request = _start(store)
+    record, _ = _run(store, server, request, answer, session)
+    message = store.conversation.get(answer)
+    assert message.status is MessageStatus.ERROR
+    assert message.content == "alpha beta gamma"  # what arrived is kept
+    assert record.error.kind == ErrorKind.BROKEN_STREAM
+    assert "without saying it was done" in record.error.title
+    assert record.error.retryable
+    assert record.finish_reason is None
+
+
+@pytest.mark.parametrize("stem", recording_names())
+def test_every_recorded_stream_completes(store, server, stem: str) -> None:
+    server.script("chat", Stream(recording=stem))
+    session, answer, request = _start(store)
+    record, _ = _run(store, server, request, answer, session)
+    assert record.error is None and record.finish_reason
+    assert store.conversation.get(answer).status is MessageStatus.COMPLETE

@@ -114,10 +114,14 @@ class Stream:
     chunk N (0-based), then carries on. In both cases the client gets exactly N good chunks.
     For stream=false, ``drop_after`` cuts the JSON body in half and ``malformed_at`` sends
     broken JSON.
+    ``finish_reason`` is what the synthesized finish chunk says; None leaves the finish chunk
+    out, so the stream ends with ``[DONE]`` and no choice ever said it was done (as llama.cpp's
+    server did when it gave up on a prompt too long for it).
     """
 
     recording: str | None = None
     text: str | None = None
+    finish_reason: str | None = "stop"
     delay: float = 0.0
     drop_after: int | None = None
     malformed_at: int | None = None
@@ -215,7 +219,12 @@ def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
 
 
 def synthesize_chunks(
-    text: str, *, model: str, include_usage: bool, prompt_tokens: int = 0
+    text: str,
+    *,
+    model: str,
+    include_usage: bool,
+    prompt_tokens: int = 0,
+    finish_reason: str | None = "stop",
 ) -> list[dict[str, Any]]:
     """Chunks shaped like the API's: role chunk, one chunk per token, finish chunk, usage."""
     base = {
@@ -234,7 +243,8 @@ def synthesize_chunks(
     tokens = _tokens(text)
     chunks = [chunk({"role": "assistant", "content": "", "refusal": None})]
     chunks += [chunk({"content": token}) for token in tokens]
-    chunks.append(chunk({}, "stop"))
+    if finish_reason is not None:
+        chunks.append(chunk({}, finish_reason))
     if include_usage:
         chunks.append({**base, "choices": [], "usage": _usage(prompt_tokens, len(tokens))})
     return chunks
@@ -571,10 +581,10 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         model_id = unquote(path.removeprefix("/v1/models").lstrip("/"))
         if not model_id:
-            data = [_model_card(m) for m in owner.models]
+            data = [_model_card(m, owner.context_windows.get(m)) for m in owner.models]
             self._send_json(200, {"object": "list", "data": data})
         elif model_id in owner.models:
-            self._send_json(200, _model_card(model_id))
+            self._send_json(200, _model_card(model_id, owner.context_windows.get(model_id)))
         else:
             self._send_fault(Fault(404), model_id)
 
@@ -753,9 +763,13 @@ def _model_named_by(body: dict[str, Any] | None, path: str) -> str:
     return "gpt-4o"
 
 
-def _model_card(model_id: str) -> dict[str, Any]:
+def _model_card(model_id: str, context_length: int | None = None) -> dict[str, Any]:
     created, owned_by = _MODEL_CARDS.get(model_id, _UNKNOWN_MODEL_CARD)
-    return {"id": model_id, "object": "model", "created": created, "owned_by": owned_by}
+    card: dict[str, Any] = {"id": model_id, "object": "model", "created": created}
+    card["owned_by"] = owned_by
+    if context_length is not None:  # as llama.cpp, LM Studio and OpenRouter list it
+        card["context_length"] = context_length
+    return card
 
 
 def _chunks_for(stream: Stream, body: dict[str, Any]) -> list[str]:
@@ -769,6 +783,7 @@ def _chunks_for(stream: Stream, body: dict[str, Any]) -> list[str]:
         model=body["model"],
         include_usage=include_usage,
         prompt_tokens=_estimate_prompt_tokens(body),
+        finish_reason=stream.finish_reason,
     )
     return [json.dumps(chunk) for chunk in chunks]
 
@@ -786,6 +801,8 @@ class ScriptedServer:
     ``api_key``: when set, requests without ``Authorization: Bearer <api_key>`` get a 401
     ``invalid_api_key``. ``default``: what chat answers when nothing is scripted. ``port``: 0
     picks a free port (the CLI can pin one). ``requests`` lists every request received.
+    ``context_windows`` (model id -> tokens, settable any time) adds ``context_length`` to
+    those models' entries in ``/v1/models``.
     """
 
     def __init__(
@@ -795,8 +812,10 @@ class ScriptedServer:
         api_key: str | None = None,
         default: Stream | None = None,
         port: int = 0,
+        context_windows: dict[str, int] | None = None,
     ) -> None:
         self.models: tuple[str, ...] = tuple(models)
+        self.context_windows: dict[str, int] = dict(context_windows or {})
         self.api_key = api_key
         self.default: Stream = default if default is not None else Stream(text=DEFAULT_TEXT)
         self.requests: list[RecordedRequest] = []

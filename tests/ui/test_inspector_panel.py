@@ -80,3 +80,33 @@ def test_view_code_keeps_the_url_a_run_went_to_after_its_endpoint_is_renamed(
     assert server.base_url.rstrip("/") in inspector.curl.toPlainText()
     stored = ctx.store.runs.get(record.run_id)
     assert stored is not None and stored.endpoint_id == endpoint.id
+
+
+def test_view_code_for_a_built_in_model_run_says_how_to_run_it_by_hand(
+    ctx, server, scripted_chat, qtbot
+) -> None:
+    """The built-in server's port and token change each launch: the code says so and points at
+    a hand-started server on a fixed port, with its token from WORKBENCH_LOCAL_TOKEN."""
+    chat = scripted_chat()
+    inspector = open_inspector(ctx, qtbot)
+    server.script("chat", Stream(text="Local."))
+    record = type_and_send(qtbot, chat, "Run me by hand")
+    # Stored as a run on the built-in model (the real one is not started in UI tests).
+    ctx.store.db.execute(
+        "UPDATE runs SET endpoint_kind = 'local', base_url = 'http://127.0.0.1:41234/v1' "
+        "WHERE id = ?",
+        [record.run_id],
+    )
+    ctx.bus.answer_selected.emit(record.message_id)
+    python, curl = inspector.python.toPlainText(), inspector.curl.toPlainText()
+    for code in (python, curl):
+        first = code.splitlines()[0]
+        assert first.startswith("#") and "port and token change each launch" in first
+        assert (
+            "WORKBENCH_LOCAL_TOKEN=" in code
+            and "python -m workbench.local_server --port 8080" in code
+        )
+        assert "http://127.0.0.1:8080/v1" in code and "41234" not in code
+    assert "os.environ['WORKBENCH_LOCAL_TOKEN']" in python
+    assert "Bearer $WORKBENCH_LOCAL_TOKEN" in curl
+    assert "OPENAI_API_KEY" not in python + curl

@@ -14,12 +14,12 @@ from PySide6.QtCore import Qt
 from workbench.app.context import AppContext
 from workbench.core.endpoints import EndpointKind
 from workbench.core.model_traits import prefix_continuation_problem
+from workbench.core.request_code import LOCAL_HAND_URL
 from workbench.core.runs import RunRecord
 from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.chat import ChatDeps, ChatPanel
 
 Area = Qt.DockWidgetArea
-LOCAL_URL_PLACEHOLDER = "http://127.0.0.1:PORT/v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,8 @@ def _inspector(ctx: AppContext) -> Panel:
     def base_url_for(record: RunRecord) -> str:
         """Where the run went, so View code sends the same request to the same server."""
         if record.endpoint_kind == EndpointKind.LOCAL:
-            # The built-in server's port changes each start: show the current one if any.
-            return ctx.local.base_url or record.base_url or LOCAL_URL_PLACEHOLDER
+            # The built-in server's port changes each start: code for one started by hand.
+            return LOCAL_HAND_URL
         if record.base_url:
             return record.base_url
         # Runs stored before their URL was: the endpoint by id, then by name.
@@ -72,7 +72,7 @@ def _inspector(ctx: AppContext) -> Panel:
             (e for e in ctx.endpoints.endpoints if e.name == record.endpoint), None
         )
         if endpoint is None or endpoint.is_local:
-            return ctx.local.base_url or LOCAL_URL_PLACEHOLDER
+            return LOCAL_HAND_URL
         return endpoint.base_url
 
     return InspectorPanel(ctx.store, ctx.bus, base_url_for)

@@ -14,6 +14,17 @@ from typing import Any
 from workbench.core.runs import RunKind
 
 KEY_VARIABLE = "OPENAI_API_KEY"
+# The built-in server takes a new port and token each launch, so code for a run on it points at
+# the server started by hand (README) on a fixed port, with the token the user chose.
+LOCAL_HAND_URL = "http://127.0.0.1:8080/v1"
+LOCAL_KEY_VARIABLE = "WORKBENCH_LOCAL_TOKEN"
+LOCAL_NOTE = (
+    "# The built-in server's port and token change each launch, so this code is for a server"
+    " started by hand:\n"
+    "#   export WORKBENCH_LOCAL_TOKEN=$(openssl rand -hex 16)\n"
+    "#   python -m workbench.local_server --port 8080\n"
+    "# For another endpoint, use its base URL and key.\n"
+)
 _SDK_ONLY = ("extra_body",)
 # Kinds sent as a form with a file, with the SDK resource and the URL path for each.
 _FILE_KINDS = {
@@ -34,7 +45,11 @@ def python_code(
     body: dict[str, Any],
     key_variable: str = KEY_VARIABLE,
     kind: RunKind = RunKind.CHAT_COMPLETION,
+    local: bool = False,
 ) -> str:
+    """`local`: a run on the built-in server, written for one started by hand (LOCAL_NOTE)."""
+    if local:
+        return LOCAL_NOTE + python_code(LOCAL_HAND_URL, body, LOCAL_KEY_VARIABLE, kind)
     if kind in _FILE_KINDS:
         return _python_file_code(base_url, body, key_variable, kind)
     if kind is not RunKind.CHAT_COMPLETION:
@@ -69,7 +84,10 @@ def curl_code(
     body: dict[str, Any],
     key_variable: str = KEY_VARIABLE,
     kind: RunKind = RunKind.CHAT_COMPLETION,
+    local: bool = False,
 ) -> str:
+    if local:
+        return LOCAL_NOTE + curl_code(LOCAL_HAND_URL, body, LOCAL_KEY_VARIABLE, kind)
     if kind in _FILE_KINDS:
         return _curl_file_code(base_url, body, key_variable, kind)
     if kind is not RunKind.CHAT_COMPLETION:

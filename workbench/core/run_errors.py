@@ -96,6 +96,17 @@ def describe_malformed_stream(detail: str) -> RunError:
     )
 
 
+def describe_unfinished_stream() -> RunError:
+    """The stream ended cleanly but no choice said why it stopped: llama.cpp's server does this
+    when it gives up (a prompt past its window). Not a complete answer, whatever arrived."""
+    return RunError(
+        ErrorKind.BROKEN_STREAM,
+        "The server ended the answer without saying it was done. What arrived is kept.",
+        "The stream ended without a finish reason; the prompt may be too long for the "
+        "model's context window, or the server stopped generating.",
+    )
+
+
 def describe_local_failure(detail: str) -> RunError:
     return RunError(ErrorKind.LOCAL_MODEL, "The built-in model could not start.", detail)
 

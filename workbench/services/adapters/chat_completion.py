@@ -11,6 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.endpoints import Endpoint, EndpointKind
+from workbench.core.run_errors import describe_unfinished_stream
 from workbench.core.runs import (
     AudioPart,
     ChatTurn,
@@ -18,6 +19,7 @@ from workbench.core.runs import (
     LogprobsDelta,
     RefusalDelta,
     ResponseOpened,
+    RunFailed,
     RunFinished,
     RunKind,
     RunRequest,
@@ -71,6 +73,8 @@ async def stream_chat(client: openai.AsyncOpenAI, body: dict[str, Any], emit: Em
         finally:
             await stream.close()
         emit(RunFinished(finish_reason, model))
+        if finish_reason is None:  # [DONE] (or the end of the body) before any "why it stopped"
+            emit(RunFailed(describe_unfinished_stream()))
 
 
 def chat_body(request: RunRequest, endpoint_kind: str = "") -> dict[str, Any]:

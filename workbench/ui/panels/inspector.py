@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.endpoints import EndpointKind
 from workbench.core.pricing import Price
-from workbench.core.request_code import curl_code, python_code
+from workbench.core.request_code import LOCAL_HAND_URL, curl_code, python_code
 from workbench.core.runs import RunRecord
 from workbench.services.store import Store
 from workbench.ui.bus import Bus
@@ -97,8 +98,10 @@ class InspectorPanel(Panel):
         request = exchange["request"] or {}
         self.request.setPlainText(json.dumps(request, indent=2, ensure_ascii=False))
         base_url = self._base_url_for(record)
-        self.python.setPlainText(python_code(base_url, request, kind=record.kind))
-        self.curl.setPlainText(curl_code(base_url, request, kind=record.kind))
+        # The built-in server's port and token change each launch: code for a hand-started one.
+        local = record.endpoint_kind == EndpointKind.LOCAL or base_url == LOCAL_HAND_URL
+        self.python.setPlainText(python_code(base_url, request, kind=record.kind, local=local))
+        self.curl.setPlainText(curl_code(base_url, request, kind=record.kind, local=local))
         self.overview.setHtml(_overview_html(record, exchange))
         self._set_shown(True)
 

@@ -22,6 +22,7 @@ from workbench.services.store import Store, StoreError
 from workbench.services.tokens import TokenCounter
 from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
+from workbench.ui.context_guard import window_allows
 from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
@@ -75,6 +76,8 @@ class ChatPanel(Panel):
         self.path: list[Message] = []
         self._history_tokens = 0
         self._draft_tokens = 0
+        # The endpoint the open session (or the next new one) sends to and the model box lists.
+        self.endpoint_id: str = deps.chat.runs.endpoint(None).id
 
         self.view = ConversationView(self)
         self.composer = Composer(self)
@@ -108,7 +111,7 @@ class ChatPanel(Panel):
         deps.bus.session_opened.connect(self.open_session)
         deps.bus.message_requested.connect(self.open_message)
         deps.bus.session_deleted.connect(self._session_deleted)
-        deps.bus.active_endpoint_changed.connect(lambda _id: self.load_models())
+        deps.bus.active_endpoint_changed.connect(self._active_endpoint_changed)
         deps.bus.fork_requested.connect(self.fork)
         # New Session (Ctrl+N): the cursor goes where the user writes.
         deps.bus.new_session_requested.connect(lambda: self.composer.editor.setFocus())
@@ -122,10 +125,15 @@ class ChatPanel(Panel):
         if self.composer.editing_id is not None:
             self.composer.end_edit()
         self.reopen(session_id, None)
-        prompt, _endpoint, params = self.deps.store.conversation.settings(session_id)
+        prompt, endpoint_id, params = self.deps.store.conversation.settings(session_id)
+        shown = self.endpoint_id
+        # A session remembers its endpoint; one that never said takes the active one.
+        self.endpoint_id = self.deps.chat.runs.endpoint(endpoint_id).id
         if not params.model:
-            params = RunParams(model=self.params.params().model)
+            params = RunParams(model=self._default_model())
         self.params.set_params(params, prompt)
+        if self.endpoint_id != shown:
+            self.load_models()  # that endpoint's list; the session's model is kept if listed
         self._apply_traits()
 
     def open_message(self, session_id: int, message_id: int) -> None:
@@ -178,7 +186,7 @@ class ChatPanel(Panel):
     def settings(self) -> ChatSettings:
         """What the side panel holds: endpoint, parameters and system prompt."""
         return ChatSettings(
-            self.deps.chat.runs.endpoint(None).id,
+            self.deps.chat.runs.endpoint(self.endpoint_id).id,
             self.params.params(),
             self.params.system_prompt.toPlainText(),
         )
@@ -245,12 +253,14 @@ class ChatPanel(Panel):
         self._show_and_start(fork.session_id, fork.id, prefix)
 
     def _budget_allows(self, prompt_tokens: int) -> bool:
-        """Asks first when the run would pass today's budget; False if the user said no."""
-        guard = self.deps.budget
+        """Asks first when the prompt is over the model's window or past today's budget."""
+        say, guard = self.status_message.emit, self.deps.budget
+        if not window_allows(self, prompt_tokens, self.traits.context_window, say):
+            return False
         if guard is None:
             return True
         estimate = self.deps.chat.estimate(self.settings(), prompt_tokens)
-        return guard.allows(self, [estimate], say=self.status_message.emit)
+        return guard.allows(self, [estimate], say=say)
 
     def _show_and_start(self, session_id: int, answer_id: int, prefix: str = "") -> None:
         try:
@@ -307,7 +317,7 @@ class ChatPanel(Panel):
         self.deps.bus.sessions_changed.emit()
         if session_id == self.session_id:
             self.deps.bus.answer_selected.emit(record.message_id)
-        if not self.deps.catalog.listed(None):
+        if not self.deps.catalog.listed(self.endpoint_id):
             self.load_models()
 
     # --- editing the tree ----------------------------------------------------------------------
@@ -390,7 +400,7 @@ class ChatPanel(Panel):
         card.sibling_requested.connect(self.show_sibling)
         card.copied.connect(self.status_message)
         card.selected.connect(self._card_selected)
-        endpoint = self.deps.chat.runs.endpoint(None)
+        endpoint = self.deps.chat.runs.endpoint(self.endpoint_id)
         card.set_continue_problem(prefix_continuation_problem(endpoint.kind, endpoint.name))
         self.streams.attach(card)
         if card.message.run_id is not None and not self.streams.is_running(card.message.id):
@@ -409,9 +419,27 @@ class ChatPanel(Panel):
         if target is not None:
             self.deps.chat.save_settings(target, self.settings())
 
+    def _active_endpoint_changed(self, _endpoint_id: str) -> None:
+        """A switch applies to new sessions; an open session with messages keeps its endpoint."""
+        active = self.deps.chat.runs.endpoint(None)
+        if self.session_id is not None and self.path and self.endpoint_id != active.id:
+            mine = self.deps.chat.runs.endpoint(self.endpoint_id)
+            self.status_message.emit(
+                f"“{active.name}” is the endpoint for new sessions; "
+                f"this session stays on “{mine.name}”."
+            )
+            return
+        if self.endpoint_id != active.id:  # the old endpoint's model is not carried over
+            self.params.model.blockSignals(True)
+            self.params.model.setCurrentText("")
+            self.params.model.blockSignals(False)
+        self.endpoint_id = active.id
+        self.load_models()
+        self._save_settings()
+
     def load_models(self) -> None:
         catalog = self.deps.catalog
-        known = catalog.known(None)
+        known = catalog.known(self.endpoint_id)
         if known is None:
             self.deps.tasks.start("Listing models", self._fetch_models())
             return
@@ -420,7 +448,7 @@ class ChatPanel(Panel):
 
     async def _fetch_models(self) -> None:
         try:
-            listed = await self.deps.catalog.fetch(None)
+            listed = await self.deps.catalog.fetch(self.endpoint_id)
         except CatalogError as exc:
             if Shiboken.isValid(self):
                 self.status_message.emit(str(exc))
@@ -431,14 +459,14 @@ class ChatPanel(Panel):
         self._apply_traits()
 
     def _default_model(self) -> str:
-        return self.deps.chat.runs.endpoint(None).default_model
+        return self.deps.chat.runs.endpoint(self.endpoint_id).default_model
 
     def _model_changed(self, _model: str) -> None:
         self._apply_traits()
         self._count_history()
 
     def _apply_traits(self) -> None:
-        self.traits = self.deps.catalog.traits(None, self.params.params().model)
+        self.traits = self.deps.catalog.traits(self.endpoint_id, self.params.params().model)
         self.params.apply_traits(self.traits)
         self._show_tokens(0)
 

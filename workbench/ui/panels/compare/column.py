@@ -187,7 +187,7 @@ class CompareColumn(QFrame):
 
         self.set_endpoints(endpoints, spec.endpoint_id)
         self.model.setCurrentText(spec.params.model)
-        self.endpoint.currentIndexChanged.connect(lambda _i: self.endpoint_changed.emit(self))
+        self.endpoint.currentIndexChanged.connect(lambda _i: self._endpoint_picked())
         # Only the user's own changes are announced: a combo box also changes while it is being
         # filled or destroyed, and the panel must not relabel columns that are going away.
         self.endpoint.activated.connect(lambda _i: self.settings_changed.emit())
@@ -227,6 +227,11 @@ class CompareColumn(QFrame):
         index = self.endpoint.findData(wanted)
         self.endpoint.setCurrentIndex(max(index, 0))
         self.endpoint.blockSignals(False)
+
+    def _endpoint_picked(self) -> None:
+        """Another endpoint: its default model, not the old endpoint's id (kept if listed)."""
+        self.model.setCurrentText("")
+        self.endpoint_changed.emit(self)
 
     def set_models(self, models: list[str], default: str = "") -> None:
         fill_model_box(self.model, models, default)
