@@ -133,13 +133,19 @@ def server() -> Iterator[ScriptedServer]:
         yield running
 
 
-def use_scripted_endpoint(ctx: AppContext, server: ScriptedServer, kind: Any = None) -> Any:
+def use_scripted_endpoint(
+    ctx: AppContext,
+    server: ScriptedServer,
+    kind: Any = None,
+    name: str = "Scripted",
+    default_model: str = "gpt-4o",
+) -> Any:
     """Makes the scripted server the active endpoint (custom unless `kind` says otherwise), with
     its key and no SDK retries; returns the endpoint."""
     from workbench.core.endpoints import EndpointKind, new_endpoint
 
-    endpoint = new_endpoint(kind or EndpointKind.CUSTOM, "Scripted").with_changes(
-        base_url=server.base_url, default_model="gpt-4o"
+    endpoint = new_endpoint(kind or EndpointKind.CUSTOM, name).with_changes(
+        base_url=server.base_url, default_model=default_model
     )
     ctx.endpoints.upsert(endpoint)
     ctx.endpoints.set_active(endpoint.id)

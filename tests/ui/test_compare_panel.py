@@ -10,11 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QTextEdit
 
 from tests.support.driving import answer_question_box
-from tests.support.fixtures import SCRIPTED_KEY
+from tests.support.fixtures import SCRIPTED_KEY, use_scripted_endpoint
 from tests.support.scripted_server import Fault, ScriptedServer, Stream
 from workbench.app.context import AppContext
 from workbench.app.panels import build_chat
-from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.core.runs import RunParams
 from workbench.core.sessions import Role
 from workbench.ui.budget_guard import DONT_SEND, SEND_ANYWAY
@@ -31,16 +30,11 @@ def second_server() -> Iterator[ScriptedServer]:
 
 @pytest.fixture
 def endpoints(ctx: AppContext, server: ScriptedServer, second_server: ScriptedServer) -> list[str]:
-    ids = []
-    for name, running in (("Alpha", server), ("Beta", second_server)):
-        endpoint = new_endpoint(EndpointKind.CUSTOM, name).with_changes(
-            base_url=running.base_url, default_model="gpt-4o"
-        )
-        ctx.endpoints.upsert(endpoint)
-        ctx.keys.set(endpoint, SCRIPTED_KEY)
-        ids.append(endpoint.id)
+    ids = [
+        use_scripted_endpoint(ctx, running, name=name).id
+        for name, running in (("Alpha", server), ("Beta", second_server))
+    ]
     ctx.endpoints.set_active(ids[0])
-    ctx.connector.max_retries = 0
     return ids
 
 

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.driving import type_and_send
-from tests.support.fixtures import SCRIPTED_KEY, open_window
+from tests.support.fixtures import SCRIPTED_KEY, open_window, use_scripted_endpoint
 from tests.support.scripted_server import ScriptedServer
 from workbench.app.context import AppContext
-from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.ui.panels.compare import CompareDeps, ComparePanel
 
 
@@ -24,19 +23,14 @@ def servers() -> Iterator[tuple[ScriptedServer, ScriptedServer]]:
 
 
 def _endpoints(ctx: AppContext, servers) -> list[str]:
-    ids = []
-    for name, running, default in (
-        ("Alpha", servers[0], "alpha-small"),
-        ("Beta", servers[1], "beta-large"),
-    ):
-        endpoint = new_endpoint(EndpointKind.CUSTOM, name).with_changes(
-            base_url=running.base_url, default_model=default
+    ids = [
+        use_scripted_endpoint(ctx, running, name=name, default_model=default).id
+        for name, running, default in (
+            ("Alpha", servers[0], "alpha-small"),
+            ("Beta", servers[1], "beta-large"),
         )
-        ctx.endpoints.upsert(endpoint)
-        ctx.keys.set(endpoint, SCRIPTED_KEY)
-        ids.append(endpoint.id)
+    ]
     ctx.endpoints.set_active(ids[0])
-    ctx.connector.max_retries = 0
     return ids
 
 

@@ -9,6 +9,7 @@ import json
 import pprint
 import re
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 from workbench.core.runs import RunKind
@@ -48,12 +49,44 @@ def python_code(
     local: bool = False,
 ) -> str:
     """`local`: a run on the built-in server, written for one started by hand (LOCAL_NOTE)."""
+    return _written(_python_chat_code, _python_file_code, base_url, body, key_variable, kind, local)
+
+
+def curl_code(
+    base_url: str,
+    body: dict[str, Any],
+    key_variable: str = KEY_VARIABLE,
+    kind: RunKind = RunKind.CHAT_COMPLETION,
+    local: bool = False,
+) -> str:
+    return _written(_curl_chat_code, _curl_file_code, base_url, body, key_variable, kind, local)
+
+
+ChatWriter = Callable[[str, dict[str, Any], str], str]
+FileWriter = Callable[[str, dict[str, Any], str, RunKind], str]
+
+
+def _written(
+    chat: ChatWriter,
+    upload: FileWriter,
+    base_url: str,
+    body: dict[str, Any],
+    key_variable: str,
+    kind: RunKind,
+    local: bool,
+) -> str:
+    """The code for `kind` in one language: the same choices for Python and curl."""
+    note = ""
     if local:
-        return LOCAL_NOTE + python_code(LOCAL_HAND_URL, body, LOCAL_KEY_VARIABLE, kind)
+        note, base_url, key_variable = LOCAL_NOTE, LOCAL_HAND_URL, LOCAL_KEY_VARIABLE
     if kind in _FILE_KINDS:
-        return _python_file_code(base_url, body, key_variable, kind)
+        return note + upload(base_url, body, key_variable, kind)
     if kind is not RunKind.CHAT_COMPLETION:
-        return _not_yet(kind)
+        return note + _not_yet(kind)
+    return note + chat(base_url, body, key_variable)
+
+
+def _python_chat_code(base_url: str, body: dict[str, Any], key_variable: str) -> str:
     arguments = "\n".join(f"    {name}={_python_value(value)}," for name, value in body.items())
     streamed = bool(body.get("stream"))
     read = (
@@ -79,19 +112,7 @@ def _python_client(base_url: str, key_variable: str) -> str:
     )
 
 
-def curl_code(
-    base_url: str,
-    body: dict[str, Any],
-    key_variable: str = KEY_VARIABLE,
-    kind: RunKind = RunKind.CHAT_COMPLETION,
-    local: bool = False,
-) -> str:
-    if local:
-        return LOCAL_NOTE + curl_code(LOCAL_HAND_URL, body, LOCAL_KEY_VARIABLE, kind)
-    if kind in _FILE_KINDS:
-        return _curl_file_code(base_url, body, key_variable, kind)
-    if kind is not RunKind.CHAT_COMPLETION:
-        return _not_yet(kind)
+def _curl_chat_code(base_url: str, body: dict[str, Any], key_variable: str) -> str:
     url = base_url.rstrip("/") + "/chat/completions"
     payload = json.dumps(wire_body(body), indent=2, ensure_ascii=False)
     return (

@@ -56,20 +56,24 @@ class BudgetGuard(QObject):
     def now(self) -> datetime:
         return self._clock()
 
-    def verdict(self, estimates: Sequence[Estimate], repeats: int = 1) -> BudgetVerdict:
+    def verdict(
+        self, estimates: Callable[[], Sequence[Estimate]], repeats: int = 1
+    ) -> BudgetVerdict:
         """Whether runs sent together (one chat answer, or a comparison's columns each
-        `repeats` times) would pass today's budget."""
+        `repeats` times) would pass today's budget. `estimates` is called only when there is a
+        budget: pricing a run is not free, and most sends have nothing to check."""
         limit = self.daily_budget
         if limit is None:  # no budget: not even the (cheap) query is needed
             return BudgetVerdict(Level.OK, "")
-        single = len(estimates) == 1 and repeats == 1
-        estimate = estimates[0] if single else combined(list(estimates), repeats)
+        priced = list(estimates())
+        single = len(priced) == 1 and repeats == 1
+        estimate = priced[0] if single else combined(priced, repeats)
         return judge(self._costs.today(self.now()).usd, estimate, limit)
 
     def allows(
         self,
         parent: QWidget | None,
-        estimates: Sequence[Estimate],
+        estimates: Callable[[], Sequence[Estimate]],
         repeats: int = 1,
         say: Callable[[str], None] = lambda _line: None,
     ) -> bool:

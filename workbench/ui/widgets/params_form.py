@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from itertools import pairwise
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QValidator
@@ -49,7 +50,7 @@ class _Range:
         return f"{self.name} is {span}"
 
     def out_of_range(self, text: str) -> bool:
-        value, ok = self.locale().toDouble(text.strip())  # type: ignore[attr-defined]
+        value, ok = self.locale().toDouble(text.strip())
         return ok and not self.low <= value <= self.high
 
     def check(self, text: str, pos: int, base: object) -> object:
@@ -62,8 +63,7 @@ class _Range:
     def note(self, text: str) -> None:
         self.refused = f"{self.hint()}; kept the previous value." if self.out_of_range(text) else ""
 
-
-class RangeDouble(_Range, QDoubleSpinBox):
+    # Qt's virtuals, for both spin boxes: super() is QSpinBox's or QDoubleSpinBox's.
     def validate(self, text: str, pos: int) -> object:
         return self.check(text, pos, super().validate(text, pos))
 
@@ -71,20 +71,18 @@ class RangeDouble(_Range, QDoubleSpinBox):
         self.note(text)
         return text  # PySide takes the returned text as the fixed one: unchanged, so refused
 
-    def valueFromText(self, text: str) -> float:
-        return self.minimum() if not text.strip() else super().valueFromText(text)
+    def valueFromText(self, text: str) -> Any:
+        if not text.strip():
+            return self.minimum()
+        return super().valueFromText(text)
+
+
+class RangeDouble(_Range, QDoubleSpinBox):
+    pass
 
 
 class RangeInt(_Range, QSpinBox):
-    def validate(self, text: str, pos: int) -> object:
-        return self.check(text, pos, super().validate(text, pos))
-
-    def fixup(self, text: str) -> str:
-        self.note(text)
-        return text  # PySide takes the returned text as the fixed one: unchanged, so refused
-
-    def valueFromText(self, text: str) -> int:
-        return self.minimum() if not text.strip() else super().valueFromText(text)
+    pass
 
 
 def _setup(box: RangeDouble | RangeInt, low: float, high: float, unset: str) -> None:

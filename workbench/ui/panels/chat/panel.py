@@ -259,8 +259,8 @@ class ChatPanel(Panel):
             return False
         if guard is None:
             return True
-        estimate = self.deps.chat.estimate(self.settings(), prompt_tokens)
-        return guard.allows(self, [estimate], say=say)
+        settings, chat = self.settings(), self.deps.chat
+        return guard.allows(self, lambda: [chat.estimate(settings, prompt_tokens)], say=say)
 
     def _show_and_start(self, session_id: int, answer_id: int, prefix: str = "") -> None:
         try:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
+from workbench.core.budget import Estimate
 from workbench.core.comparison import (
     MAX_COLUMNS,
     MAX_REPEATS,
@@ -354,12 +355,16 @@ class ComparePanel(Panel):
         if guard is None:
             return True
         runs = self.deps.runs
-        estimates = []
-        for spec in specs:
-            turns = column_turns(spec, history, prompt)
-            request = RunRequest(RunKind.CHAT_COMPLETION, spec.endpoint_id, spec.params, turns)
-            # A rough prompt size (4 characters a token) is enough to judge a budget.
-            estimates.append(runs.estimate(request, len(request.prompt_text()) // 4 + 1))
+
+        def estimates() -> list[Estimate]:
+            priced = []
+            for spec in specs:
+                turns = column_turns(spec, history, prompt)
+                request = RunRequest(RunKind.CHAT_COMPLETION, spec.endpoint_id, spec.params, turns)
+                # A rough prompt size (4 characters a token) is enough to judge a budget.
+                priced.append(runs.estimate(request, len(request.prompt_text()) // 4 + 1))
+            return priced
+
         return bool(guard.allows(self, estimates, k))
 
     # --- insights: consistency and diff --------------------------------------------------------
