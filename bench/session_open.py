@@ -19,6 +19,14 @@ shown 1280x800 QMainWindow (offscreen platform, a qasync loop as in the app).
   exactly the scroll (no jump as older cards appear above). Also every pass's duration: the
   longest the UI thread went without a chance to paint or take input.
 Run: .venv/bin/python -m bench.session_open [--rounds 10] [--messages 400] [--tokens 80000]
+
+With --huge (issue 14 item 9), sessions of one question and one huge answer instead: a single
+line, 1 KB lines and one fenced code block, each of 2 MB and 20 MB, opened alternately with the
+2-message session in the same run (the same ChatPanel, real store and AppContext; the history's
+token count runs as in the app). Per session: the open time as above (median of the rounds)
+and the longest UI-thread pass (one processEvents, wall and the thread's own CPU) from the call
+until 0.5 s after the paint, the worst of the rounds. Goal: no pass over 50 ms of UI-thread CPU.
+Run: .venv/bin/python -m bench.session_open --huge [--rounds 3]
 """
 
 from __future__ import annotations
@@ -306,6 +314,130 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+# --- huge messages ----------------------------------------------------------------------------
+HUGE_SIZES = (2_000_000, 20_000_000)
+PASS_GOAL_MS = 50.0
+
+
+def huge_shapes(size: int) -> dict[str, str]:
+    words = ("lorem ipsum dolor sit amet " * (size // 27 + 1))[:size]
+    line = words[:1023] + "\n"
+    code_line = "    total = compute(values[index], weights) + offset  # " + "x" * 960 + "\n"
+    return {
+        "single line": words,
+        "1 KB lines": line * (size // 1024),
+        "code block": "```python\n" + code_line * (size // len(code_line)) + "```",
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class HugeOpen:
+    open: Open
+    longest_s: float
+    longest_cpu_s: float
+
+
+def open_watching_passes(
+    app: QApplication, panel: ChatPanel, watch: PaintWatch, session_id: int
+) -> HugeOpen:
+    """open_once, with every event-loop pass timed, until 0.5 s after the paint."""
+    watch.paints, watch.shows_newest = 0, False
+    longest = longest_cpu = 0.0
+    started = opened = time.perf_counter()
+    cpu = time.thread_time()
+    panel.open_session(session_id)
+    painted: float | None = None
+    while painted is None or time.perf_counter() - painted < 0.5:
+        longest = max(longest, time.perf_counter() - started)
+        longest_cpu = max(longest_cpu, time.thread_time() - cpu)
+        if painted is None and watch.paints and watch.shows_newest:
+            painted = time.perf_counter()
+            result = Open(watch.began - opened, painted - opened, 0)
+        if time.perf_counter() - started > 30:
+            raise RuntimeError("the conversation never painted its newest message")
+        time.sleep(0.002)
+        started, cpu = time.perf_counter(), time.thread_time()
+        app.processEvents()
+    return HugeOpen(result, longest, longest_cpu)
+
+
+def huge_main(args: argparse.Namespace) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    pin_singletons_if_bindings_leak_them()
+    loop = qasync.QEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    results: dict[str, list[HugeOpen]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = DataPaths(Path(tmp) / "data").ensure()
+        store = Store.open(paths.database)
+        ctx = AppContext.build(paths, store, loop)
+        sessions: dict[str, int] = {}
+        for label, (question, answer) in {
+            "2 messages": ("How do I retry?", Writer(seed=1).answer(1_500)),
+            **{
+                f"{size // 1_000_000} MB {shape}": ("Show me all of it.", text)
+                for size in HUGE_SIZES
+                for shape, text in huge_shapes(size).items()
+            },
+        }.items():
+            session_id = store.sessions.create(label)
+            asked = store.conversation.add(session_id, Role.USER, question, None)
+            store.conversation.add(session_id, Role.ASSISTANT, answer, asked)
+            sessions[label] = session_id
+        window = QMainWindow()
+        panel = build_chat(ctx)
+        window.setCentralWidget(panel)
+        window.resize(*WINDOW)
+        window.show()
+        idle(app, 0.5)
+        gc.freeze()
+        watch = PaintWatch(panel)
+        short = sessions["2 messages"]
+        for number in range(args.rounds + 1):
+            for label, session_id in sessions.items():
+                if session_id == short:
+                    continue
+                for which, opened in ((label, session_id), ("2 messages", short)):
+                    result = open_watching_passes(app, panel, watch, opened)
+                    idle(app, 0.3)
+                    if number:
+                        results.setdefault(which, []).append(result)
+        window.close()
+        idle(app, 0.1)
+        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]  # as the tests do
+        loop.close()
+        asyncio.set_event_loop(None)
+        store.close()
+    report_huge(results, args.rounds)
+
+
+def report_huge(results: dict[str, list[HugeOpen]], rounds: int) -> None:
+    print(
+        f"sessions of a question and one huge answer, opened alternately with the 2-message one;"
+        f" {rounds} measured rounds; window {WINDOW[0]}x{WINDOW[1]}, QT_QPA_PLATFORM="
+        f"{os.environ.get('QT_QPA_PLATFORM')}"
+    )
+    print()
+    print(
+        "| session | open, to painted (median) | vs 2 messages | longest UI pass (worst) "
+        f"| its CPU | goal: <= {PASS_GOAL_MS:.0f} ms CPU |"
+    )
+    print("|---|---:|---:|---:|---:|---|")
+    short = statistics.median(r.open.to_painted_s for r in results["2 messages"])
+    ok = True
+    for label, runs in sorted(results.items(), key=lambda item: item[0] != "2 messages"):
+        opened = statistics.median(r.open.to_painted_s for r in runs)
+        longest = max(r.longest_s for r in runs) * 1000
+        cpu = max(r.longest_cpu_s for r in runs) * 1000
+        ok = ok and cpu <= PASS_GOAL_MS
+        print(
+            f"| {label} | {opened * 1000:.1f} ms | {opened / short:.1f}x | {longest:.0f} ms | "
+            f"{cpu:.0f} ms | {'PASS' if cpu <= PASS_GOAL_MS else 'FAIL'} |"
+        )
+    sys.exit(0 if ok else 1)
+
+
 # --- the run -----------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -314,7 +446,11 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=80_000, help="of the long session (o200k)")
     parser.add_argument("--max-steps", type=int, default=20_000)
     parser.add_argument("--profile", metavar="FILE", help="cProfile the long opens into FILE")
+    parser.add_argument("--huge", action="store_true", help="2 MB and 20 MB messages instead")
     args = parser.parse_args()
+    if args.huge:
+        huge_main(args)
+        return
 
     keyring.set_keyring(keyring.backends.fail.Keyring())  # never the user's: keys stay in memory
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -78,5 +78,6 @@ def test_registry_file_has_no_key(tmp_path: Path) -> None:
         "base_url",
         "default_model",
         "timeout_s",
+        "continues_prefix",
         "headers",
     }

@@ -145,3 +145,25 @@ def test_set_aside_keeps_every_byte_and_frees_the_name(tmp_path: Path) -> None:
     assert kept.read_bytes() == b"broken"
     assert not path.exists()
     assert Store.open(path).version == LATEST_VERSION
+
+
+def test_the_search_index_changes_only_when_a_messages_text_does(store: Store) -> None:
+    from workbench.core.sessions import MessageStatus, Role
+
+    session = store.sessions.create()
+    question = store.conversation.add(session, Role.USER, "where do herons nest", None)
+    answer = store.conversation.add(session, Role.ASSISTANT, "", question, MessageStatus.STREAMING)
+    store.conversation.settle(answer, "In tall reeds.", MessageStatus.COMPLETE)
+
+    def index_writes(change) -> int:
+        before = store.db.conn.total_changes
+        change()
+        return store.db.conn.total_changes - before
+
+    # Only the row itself: the 20 MB answer's whole text is not indexed again.
+    assert index_writes(lambda: store.conversation.hide([answer])) == 1
+    assert index_writes(lambda: store.conversation.unhide([answer])) == 1
+    assert [h.message_id for h in store.sessions.search("reeds")] == [answer]
+    store.conversation.settle(answer, "On cliffs.", MessageStatus.COMPLETE)
+    assert store.sessions.search("reeds") == []
+    assert [h.message_id for h in store.sessions.search("cliffs")] == [answer]

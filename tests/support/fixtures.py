@@ -141,12 +141,16 @@ def use_scripted_endpoint(
     default_model: str = "gpt-4o",
 ) -> Any:
     """Makes the scripted server the active endpoint (custom unless `kind` says otherwise), with
-    its key and no SDK retries; returns the endpoint."""
+    its key and no SDK retries; returns the endpoint. As "custom" it is set to continue a final
+    assistant message, as the scripts for Continue and forks stand in for such a server; with a
+    `kind` it keeps that kind's default."""
     from workbench.core.endpoints import EndpointKind, new_endpoint
 
     endpoint = new_endpoint(kind or EndpointKind.CUSTOM, name).with_changes(
         base_url=server.base_url, default_model=default_model
     )
+    if endpoint.kind is EndpointKind.CUSTOM:
+        endpoint = endpoint.with_changes(continues_prefix=True)
     ctx.endpoints.upsert(endpoint)
     ctx.endpoints.set_active(endpoint.id)
     ctx.keys.set(endpoint, SCRIPTED_KEY)

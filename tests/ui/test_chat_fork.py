@@ -40,7 +40,7 @@ def test_continue_is_greyed_out_where_the_endpoint_cannot_do_it(
     answer = type_and_send(qtbot, panel, "Hello").message_id
     button = panel.view.cards[answer].continue_button
     assert not button.isEnabled()
-    assert "cannot continue" in button.toolTip()
+    assert "not set to continue" in button.toolTip()
 
 
 def test_logprobs_are_asked_for_only_while_a_panel_wants_them(

@@ -322,3 +322,37 @@ def test_the_diff_names_each_column_by_its_settings(compare, endpoints) -> None:
     _point(compare.columns[1], alpha, "gpt-4o-mini", temperature=1.2)
     labels = [compare.insights.right.itemText(i) for i in range(compare.insights.right.count())]
     assert labels[1] == "2: gpt-4o-mini · Alpha · temperature 1.2"
+
+
+def test_a_prompt_over_a_columns_context_window_asks_first(
+    compare, ctx, endpoints, server, qtbot
+) -> None:
+    from workbench.ui.context_guard import DONT_SEND
+
+    server.context_windows["gpt-4o"] = 50
+    alpha, _beta = endpoints
+    ctx.catalog.forget()
+    for column in compare.columns:
+        _point(column, alpha)
+    ctx.tasks.start("Listing models", ctx.catalog.fetch(alpha))  # as a column's list does
+    qtbot.waitUntil(
+        lambda: ctx.catalog.traits(alpha, "gpt-4o").context_window == 50, timeout=WAIT_MS
+    )
+    compare.prompt.setPlainText("tea " * 200)
+    seen: list[QMessageBox] = []
+    answer_question_box(DONT_SEND, seen, expect_default=DONT_SEND)
+    compare.run_button.click()
+    assert len(seen) == 1 and "window is 50" in seen[0].text()
+    assert not compare.running and compare.comparison is None
+    assert not [r for r in server.requests if r.path.endswith("/chat/completions")]
+
+
+def test_a_columns_system_prompt_hint_speaks_of_the_column(compare, ctx, qtbot) -> None:
+    from workbench.ui.panels.compare.column import ParamsDialog
+
+    column = compare.columns[0]
+    spec = column.spec()
+    dialog = ParamsDialog(spec, [], ctx.catalog.traits(spec.endpoint_id, ""), compare)
+    qtbot.addWidget(dialog)
+    hint = dialog.form.system_prompt.placeholderText()
+    assert "this column" in hint and "this session" not in hint

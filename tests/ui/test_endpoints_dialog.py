@@ -107,3 +107,38 @@ def test_local_endpoint_cannot_be_removed_or_renamed(ctx: AppContext, qtbot) -> 
     assert dialog.list.currentItem().text().startswith("Local")
     assert not dialog.remove_button.isEnabled()
     assert not dialog.name.isEnabled() and not dialog.key.isEnabled()
+
+
+def test_ticking_continues_a_final_assistant_message_lets_the_chat_continue_there(
+    ctx: AppContext, qtbot, server: ScriptedServer
+) -> None:
+    dialog = _dialog(ctx, qtbot)
+    _add_custom(dialog, server.base_url)
+    assert not dialog.continues.isChecked()  # an unknown server starts unticked
+    dialog.continues.click()
+    assert dialog.save_current()
+    saved = EndpointRegistry(ctx.paths.endpoints).get(dialog._shown_id or "")
+    assert saved is not None and saved.can_continue
+
+    dialog.list.setCurrentRow(0)  # the built-in model: always continues, not editable
+    assert dialog.continues.isChecked() and not dialog.continues.isEnabled()
+
+
+def test_the_built_in_models_cpu_threads_are_set_in_the_dialog(ctx: AppContext, qtbot) -> None:
+    from workbench.app.local_model import local_threads
+
+    window = open_window(ctx, qtbot)
+    dialog = window.open_endpoints()
+    dialog.list.setCurrentRow(0)  # Local
+    assert dialog.threads.isVisible() and dialog.threads.text() == "Automatic"
+    dialog.threads.setValue(1)
+    assert dialog.save_current()
+    qtbot.waitUntil(lambda: ctx.local.threads == 1, timeout=5_000)  # the next start uses it
+    assert local_threads(ctx.settings) == 1
+    dialog.threads.setValue(0)  # back to Automatic
+    assert dialog.save_current()
+    qtbot.waitUntil(lambda: ctx.local.threads is None, timeout=5_000)
+    assert local_threads(ctx.settings) is None
+
+    dialog.add_endpoint(EndpointKind.CUSTOM)  # other endpoints have no such setting
+    assert not dialog.threads.isVisible()

@@ -12,7 +12,9 @@ from workbench.services.store import Store
 
 
 def _reopen(ctx: AppContext, qtbot) -> MainWindow:
-    """A new run of the app on the same data dir: fresh settings object, fresh store."""
+    """A new run of the app on the same data dir: fresh settings object, fresh store. The first
+    run's store is closed as its process would on quitting, or the new one would be read-only."""
+    ctx.store.close()
     again = AppContext.build(ctx.paths, Store.open(ctx.paths.database), ctx.tasks._loop)
     return open_window(again, qtbot)
 
@@ -146,7 +148,7 @@ def test_new_session_works_when_the_sessions_dock_was_never_built(ctx: AppContex
     assert again.docks["sessions"].isVisible()
     sessions = again.panel("sessions")
     assert sessions.list.currentItem().text() == "New session"
-    assert ctx.store.sessions.get(opened.args[0]) is not None
+    assert again.ctx.store.sessions.get(opened.args[0]) is not None
 
 
 def test_a_sessions_panel_built_late_selects_the_open_session(ctx: AppContext, qtbot) -> None:

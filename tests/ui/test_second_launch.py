@@ -4,6 +4,8 @@ instead of opening the same store beside it. Real processes, offscreen, bounded 
 from __future__ import annotations
 
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -34,10 +36,10 @@ def _env() -> dict[str, str]:
     }
 
 
-def _launch(data: Path, stderr: Path) -> subprocess.Popen[bytes]:
+def _launch(data: Path, stderr: Path, *extra: str) -> subprocess.Popen[bytes]:
     with stderr.open("wb") as err:
         return subprocess.Popen(
-            [sys.executable, "-m", "workbench.app.main", "--data-dir", str(data)],
+            [sys.executable, "-m", "workbench.app.main", "--data-dir", str(data), *extra],
             cwd=ROOT,
             env=_env(),
             stdin=subprocess.DEVNULL,
@@ -101,3 +103,41 @@ def test_a_second_launch_activates_the_first_and_exits_0(
     assert time.monotonic() - started < SECOND_EXIT_S
     _wait_for(paths, ACTIVATED, 10.0, first)
     assert first.poll() is None  # the first keeps running, its window in front
+
+
+def test_a_launch_beside_a_frozen_one_opens_read_only(
+    paths: DataPaths, first: subprocess.Popen[bytes], tmp_path: Path
+) -> None:
+    _wait_for(paths, LISTENING, FIRST_READY_S, first)
+    first.send_signal(signal.SIGSTOP)  # frozen: it holds the folder and answers nothing
+    try:
+        second = _launch(paths.root, tmp_path / "second.err")
+        try:
+            _wait_for(paths, "opened read-only", SECOND_EXIT_S, second)
+        finally:
+            stop_process(second)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    assert first.poll() is None  # the first carries on, its folder untouched by the second
+    time.sleep(0.5)
+    assert "Traceback" not in (tmp_path / "second.err").read_text(errors="replace")
+
+
+def test_a_second_launch_with_a_prompt_sends_it_in_the_first(
+    paths: DataPaths, first: subprocess.Popen[bytes], tmp_path: Path
+) -> None:
+    _wait_for(paths, LISTENING, FIRST_READY_S, first)
+    prompt = 'Tell me about "quotes"\nand lines'
+    second = _launch(paths.root, tmp_path / "second.err", "--prompt", prompt)
+    assert second.wait(timeout=SECOND_EXIT_S) == 0
+    assert "the prompt is sent there" in (tmp_path / "second.err").read_text(errors="replace")
+    deadline = time.monotonic() + 10.0
+    while prompt not in _user_messages(paths):
+        assert time.monotonic() < deadline, "the first app never took the prompt"
+        time.sleep(0.1)
+    assert first.poll() is None
+
+
+def _user_messages(paths: DataPaths) -> list[str]:
+    with sqlite3.connect(f"file:{paths.database}?mode=ro", uri=True) as db:
+        return [row[0] for row in db.execute("SELECT content FROM messages WHERE role = 'user'")]

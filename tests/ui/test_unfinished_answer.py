@@ -101,3 +101,18 @@ def test_prompt_within_the_window_does_not_ask(ctx, scripted_chat, server, qtbot
     server.script("chat", Stream(text="Fine."))
     start_sending(qtbot, chat, "Short question")
     qtbot.waitUntil(lambda: chat_requests(server) == 1, timeout=WAIT_MS)
+
+
+def test_a_huge_paste_sent_before_it_is_counted_still_asks(ctx, scripted_chat, server, qtbot):
+    server.context_windows["gpt-4o"] = 50
+    chat = scripted_chat()
+    chat.load_models()
+    qtbot.waitUntil(lambda: chat.traits.context_window == 50, timeout=WAIT_MS)
+    chat.composer.editor.setFocus()
+    chat.composer.editor.insertPlainText("tea " * 200)  # pasted: Ctrl+V at once
+    seen: list[QMessageBox] = []
+    answer_question_box(DONT_SEND, seen, expect_default=DONT_SEND)
+    press_send(qtbot, chat)  # at once: the background count has not come back
+    assert len(seen) == 1
+    qtbot.wait(200)
+    assert chat_requests(server) == 0

@@ -65,3 +65,12 @@ def test_estimates_before_a_run_say_unknown_where_the_output_decides_the_price()
         inputs=(TextPart("hello"),),
     )
     assert estimate_request(embeddings, "openai", "", 1_000).price.status == PRICED
+
+
+def test_ollama_or_lm_studio_elsewhere_is_not_called_free() -> None:
+    usage = Usage(1000, 1000)
+    for url in ("http://127.0.0.1:11434/v1", "http://localhost:1234/v1", None):
+        assert price_usage("llama3.2", "ollama", usage, url).status == FREE
+    for url in ("https://ollama.com/v1", "http://gpu-box.lan:11434/v1"):
+        assert price_usage("llama3.2", "ollama", usage, url).status == UNKNOWN
+        assert price_usage("some-model", "lmstudio", usage, url).label == "unknown price"

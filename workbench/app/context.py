@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QUndoStack
 
+from workbench.app.local_model import local_threads
 from workbench.services.chat_service import ChatService
 from workbench.services.connector import Connector
 from workbench.services.endpoints import EndpointRegistry
@@ -49,7 +50,7 @@ class AppContext:
         settings = QSettings(str(paths.settings), QSettings.Format.IniFormat)
         endpoints = EndpointRegistry(paths.endpoints)
         keys = KeyVault()
-        local = LocalServer(model_path=local_model_path(settings))
+        local = LocalServer(model_path=local_model_path(settings), threads=local_threads(settings))
         connector = Connector(endpoints, keys, local)
         bus = Bus()
         catalog = ModelCatalog(connector)

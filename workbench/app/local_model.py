@@ -9,17 +9,41 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSettings, Signal
 
-from workbench.app.context import AppContext
 from workbench.services.local import LocalServer, LocalServerError, LocalState
+
+if TYPE_CHECKING:  # context builds the LocalServer with local_threads(): no import cycle
+    from workbench.app.context import AppContext
 
 log = logging.getLogger(__name__)
 
 # The status bar's work indicator adds the "…".
 LOADING_LABEL = "Loading the built-in model"
 STOP_TIMEOUT_S = 15.0
+# CPU threads for the built-in model: a number from 1, or absent for the automatic choice.
+LOCAL_THREADS_SETTING = "local/threads"
+
+
+def local_threads(settings: QSettings) -> int | None:
+    """The thread count the user chose for the built-in model; None lets the server choose."""
+    try:
+        value = int(str(settings.value(LOCAL_THREADS_SETTING, "")).strip())
+    except ValueError:  # unset, "auto" or junk
+        return None
+    return value if value >= 1 else None
+
+
+async def set_local_threads(ctx: AppContext, threads: int | None) -> None:
+    """Remember the user's thread count (None: automatic) and use it now; a running server
+    restarts with it (about half a second for the bundled model)."""
+    if threads is None:
+        ctx.settings.remove(LOCAL_THREADS_SETTING)
+    else:
+        ctx.settings.setValue(LOCAL_THREADS_SETTING, threads)
+    await ctx.local.set_threads(threads)
 
 
 class LocalModelStatus(QObject):

@@ -20,6 +20,7 @@ from workbench.services.paths import DataPaths, data_paths, private_dir, private
 log = logging.getLogger("workbench")
 
 LOCAL_SERVER_FLAG = "--local-server"
+SCHEMA_LINT_COMMAND = "schema-lint"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -67,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         from workbench.local_server.cli import main as serve
 
         return serve(argv[1:])
+    if argv[:1] == [SCHEMA_LINT_COMMAND]:
+        from workbench.app.schema_lint_cli import main as schema_lint
+
+        return schema_lint(argv[1:])
     args = parse_args(argv)
     paths = data_paths(args.data_dir)
     configure_logging(paths)

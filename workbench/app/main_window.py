@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 
 from workbench import __version__
 from workbench.app.context import AppContext
-from workbench.app.local_model import LocalModelStatus
+from workbench.app.local_model import LocalModelStatus, local_threads, set_local_threads
 from workbench.app.panels import PANELS, PanelSpec, build_chat
 from workbench.app.window_layout import place_dock, settle
 from workbench.core.endpoints import Endpoint
@@ -38,7 +38,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.setObjectName("main_window")
-        self.setWindowTitle("Workbench")
+        # Another Workbench owns the data folder (and did not answer): this one only shows it.
+        self._read_only = " (read-only)" if ctx.store.read_only else ""
+        self.setWindowTitle(f"Workbench{self._read_only}")
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks
             | QMainWindow.DockOption.AllowTabbedDocks
@@ -60,10 +62,11 @@ class MainWindow(QMainWindow):
         ctx.bus.session_opened.connect(self._session_opened)
         ctx.bus.session_deleted.connect(self._session_closed_if_open)
         ctx.bus.session_renamed.connect(self._session_renamed)
-        ctx.bus.active_endpoint_changed.connect(lambda _id: self._show_endpoint())
         ctx.tasks.failed.connect(lambda label, err: self.say(f"{label} failed: {err}"))
         self._open_session_id: int | None = None
-        self._show_endpoint()
+        # What the open session sends to, which may not be the endpoint for new sessions.
+        self.chat.sends_to.connect(self.endpoint_label.setText)
+        self.endpoint_label.setText(self.chat.sends_to_text())
         self.local_model = LocalModelStatus(ctx, self.say, self)
         if ctx.store.recovered:
             self.say(
@@ -195,7 +198,9 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         status.addPermanentWidget(WorkIndicator(self.ctx.tasks))
         self.endpoint_label = QLabel(objectName="status.endpoint")
-        self.endpoint_label.setToolTip("The endpoint and model new runs use (Settings ▸ Endpoints)")
+        self.endpoint_label.setToolTip(
+            "The endpoint and model this session sends to (Settings ▸ Endpoints)"
+        )
         status.addPermanentWidget(self.endpoint_label)
         if self.ctx.keys.warning:
             keyring_label = QLabel("⚠ keys not saved", objectName="status.keyring")
@@ -242,7 +247,17 @@ class MainWindow(QMainWindow):
         from workbench.ui.dialogs.endpoints import EndpointsDialog  # not needed to start
 
         dialog = EndpointsDialog(
-            self.ctx.endpoints, self.ctx.keys, self.ctx.tasks, self._probe, self
+            self.ctx.endpoints,
+            self.ctx.keys,
+            self.ctx.tasks,
+            self._probe,
+            self,
+            local_threads=local_threads(self.ctx.settings),
+        )
+        dialog.local_threads_chosen.connect(
+            lambda n: self.ctx.tasks.start(
+                "Restarting the built-in model", set_local_threads(self.ctx, n)
+            )
         )
         dialog.finished.connect(lambda _r: self._endpoints_edited())
         dialog.open()
@@ -255,17 +270,12 @@ class MainWindow(QMainWindow):
         self.ctx.bus.endpoints_changed.emit()
         self.ctx.bus.active_endpoint_changed.emit(self.ctx.endpoints.active_id)
 
-    def _show_endpoint(self) -> None:
-        active = self.ctx.endpoints.active
-        model = active.default_model
-        self.endpoint_label.setText(f"{active.name} · {model}" if model else active.name)
-
     def _session_opened(self, session_id: int) -> None:
         summary = self.ctx.store.sessions.get(session_id)
         if summary is None:
             return
         self._open_session_id = session_id
-        self.setWindowTitle(f"{summary.title} — Workbench")
+        self.setWindowTitle(f"{summary.title}{self._read_only} — Workbench")
 
     def _session_renamed(self, session_id: int, _title: str) -> None:
         if session_id == self._open_session_id:
@@ -274,7 +284,7 @@ class MainWindow(QMainWindow):
     def _session_closed_if_open(self, session_id: int) -> None:
         if session_id == self._open_session_id:
             self._open_session_id = None
-            self.setWindowTitle("Workbench")
+            self.setWindowTitle(f"Workbench{self._read_only}")
 
     def ask(self, prompt: str) -> None:
         """`--prompt`: a new session with this question sent."""

@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt
 
 from workbench.app.context import AppContext
 from workbench.core.endpoints import EndpointKind
-from workbench.core.model_traits import prefix_continuation_problem
 from workbench.core.request_code import LOCAL_HAND_URL
 from workbench.core.runs import RunRecord
 from workbench.ui.panel_contract import Panel
@@ -35,7 +34,7 @@ class PanelSpec:
 def _sessions(ctx: AppContext) -> Panel:
     from workbench.ui.panels.sessions import SessionsPanel
 
-    return SessionsPanel(ctx.store.sessions, ctx.bus, ctx.undo)
+    return SessionsPanel(ctx.store.sessions, ctx.bus, ctx.undo, read_only=ctx.store.read_only)
 
 
 def build_chat(ctx: AppContext) -> ChatPanel:
@@ -51,10 +50,11 @@ def _heatmap(ctx: AppContext) -> Panel:
     from workbench.ui.panels.heatmap import HeatmapPanel
 
     def fork_problem() -> str | None:
-        endpoint = ctx.endpoints.active  # forks go out on the endpoint the chat uses
-        return prefix_continuation_problem(endpoint.kind, endpoint.name)
+        # A fork goes out on the endpoint of the answer's session, not the active one.
+        answer = ctx.bus.state.answer_id
+        return None if answer is None else ctx.chat.continue_problem(answer)
 
-    return HeatmapPanel(ctx.store, ctx.bus, fork_problem)
+    return HeatmapPanel(ctx.store, ctx.bus, fork_problem, ctx.tasks)
 
 
 def _inspector(ctx: AppContext) -> Panel:
@@ -92,6 +92,13 @@ def _costs(ctx: AppContext) -> Panel:
     return CostMeterPanel(ctx.store, ctx.bus, ctx.budget)
 
 
+def _schema_editor(ctx: AppContext) -> Panel:
+    from workbench.app.resources import resources_dir
+    from workbench.ui.panels.schema_editor import SchemaEditorPanel
+
+    return SchemaEditorPanel(ctx.bus, ctx.tasks, resources_dir() / "schemas")
+
+
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("sessions", "Sessions", _sessions, Area.LeftDockWidgetArea, "Ctrl+Shift+S"),
     PanelSpec("heatmap", "Token Confidence", _heatmap, Area.BottomDockWidgetArea, "Ctrl+Shift+H"),
@@ -108,5 +115,13 @@ PANELS: tuple[PanelSpec, ...] = (
     ),
     PanelSpec(
         "costs", "Cost Meter", _costs, Area.RightDockWidgetArea, "Ctrl+Shift+M", visible=False
+    ),
+    PanelSpec(  # issue 15: write and lint a JSON Schema for strict mode, then use it in the chat
+        "schema_editor",
+        "Schema Editor",
+        _schema_editor,
+        Area.RightDockWidgetArea,
+        "Ctrl+Shift+J",
+        visible=False,
     ),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,8 @@ from workbench.services.connector import preload_sdk
 from workbench.services.paths import DataPaths
 from workbench.services.store import StoreError
 from workbench.ui.theme import follow_system_scheme
+
+log = logging.getLogger(__name__)
 
 SCREENSHOT_SETTLE_MS = 700
 TOKENS_HELD_MAX_MS = 3000  # released at the first frame, or by then if none comes
@@ -84,9 +87,10 @@ def save_screenshot(window: MainWindow, path: Path) -> None:
         raise OSError(f"could not write {path}")
 
 
-def say_already_running(paths: DataPaths) -> int:
+def say_already_running(paths: DataPaths, prompt: str | None = None) -> int:
+    sent = " and the prompt is sent there, in a new session" if prompt else ""
     print(
-        f"Workbench is already running on {paths.root}: its window was brought to the front.",
+        f"Workbench is already running on {paths.root}: its window was brought to the front{sent}.",
         file=sys.stderr,
     )
     return 0
@@ -110,19 +114,19 @@ async def until_quit(quitting: asyncio.Event, cancel_all: Callable[[], None]) ->
 
 def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = None) -> int:
     app = make_application()
-    if ask_running_to_activate(paths.root):
-        return say_already_running(paths)
+    if ask_running_to_activate(paths.root, prompt):
+        return say_already_running(paths, prompt)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     store, kept = open_store(paths.database, ask_about_store)
     if store is None:
         return 1
     if not store.owner:
-        answer = wait_for_owner(paths.root, paths.database, OWNER_STARTING_S)
+        answer = wait_for_owner(paths.root, paths.database, OWNER_STARTING_S, prompt)
         if answer is OwnerAnswer.ANSWERED:
             store.close()
             loop.close()
-            return say_already_running(paths)
+            return say_already_running(paths, prompt)
         if answer is OwnerAnswer.GONE:  # it was quitting: open again as the folder's owner
             store.close()
             store, kept = open_store(paths.database, ask_about_store)
@@ -136,11 +140,21 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
     if kept is not None:
         window.say(f"The old database was kept as {kept.name}.")
     if store.owner:  # only the owner may take over a dead process's socket name
-        launches = listen_for_launches(paths.root, lambda: bring_to_front(window), window)
+
+        def activate(asked: str | None) -> None:
+            bring_to_front(window)
+            if asked:  # `workbench --prompt` while this one runs: asked here, in a new session
+                window.ask(asked)
+
+        launches = listen_for_launches(paths.root, activate, window)
         if launches is not None:  # a launch while this one quits must not be sent to it
             app.lastWindowClosed.connect(launches.close)
-    else:  # its owner is alive but frozen: open beside it; its answers are left to it
-        window.say("Another Workbench is using this data folder and did not answer.")
+    else:  # its owner is alive but frozen: show the folder read-only; its answers are its own
+        log.info("opened read-only: the data folder's owner did not answer")
+        window.say(
+            "Another Workbench is using this data folder and did not answer: this window is "
+            "read-only."
+        )
 
     def after_first_frame(_started: float, _painted: float) -> None:
         ctx.tokens.release()

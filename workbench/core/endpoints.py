@@ -88,6 +88,10 @@ PRESETS: dict[EndpointKind, KindPreset] = {
 }
 
 LOCAL_ENDPOINT_ID = "local"
+# Kinds documented to continue a final assistant message: vLLM with `continue_final_message`
+# (which the chat adapter sends). llama.cpp's llama-server prefills by default too, but it is
+# added as "Other", beside servers that do not (llama-cpp-python's own server answers anew).
+PREFIX_BY_DEFAULT = frozenset({EndpointKind.VLLM})
 DEFAULT_TIMEOUT_S = 60.0
 
 
@@ -102,6 +106,9 @@ class Endpoint:
     # Seconds to wait for the server (connecting, then each read). The SDK's 60 s suits most;
     # a slow local model may need more, and a dead server is told sooner with less.
     timeout_s: float = DEFAULT_TIMEOUT_S
+    # Whether the server carries on from a final assistant message (Continue, forking from a
+    # token) instead of answering it anew. Servers differ and none says so; the user can tell.
+    continues_prefix: bool = False
 
     @property
     def needs_key(self) -> bool:
@@ -110,6 +117,11 @@ class Endpoint:
     @property
     def is_local(self) -> bool:
         return self.kind is EndpointKind.LOCAL
+
+    @property
+    def can_continue(self) -> bool:
+        """Continue and forking from a token work here (the built-in server always does)."""
+        return self.is_local or self.continues_prefix
 
     def with_changes(self, **changes: object) -> Endpoint:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -123,6 +135,7 @@ def new_endpoint(kind: EndpointKind, name: str | None = None) -> Endpoint:
         kind=kind,
         base_url=preset.base_url,
         default_model=preset.default_model,
+        continues_prefix=kind in PREFIX_BY_DEFAULT,
     )
 
 

@@ -29,6 +29,9 @@ HIGHLIGHT_LIMIT = 5_000  # characters of code coloured; longer code blocks are s
 # fence would cut a code block in two at its first blank line.
 _FENCE_OPEN = re.compile(r"([ \t]*)(`{3,}|~{3,})([^\r\n]*)")
 _FENCE_CLOSE = re.compile(r"([ \t]*)(`{3,}|~{3,})[ \t]*[\r\n]*")
+_FENCE_HEAD = re.compile(r"[ \t]*[`~]")
+# A line that may be a link reference definition; the parser then decides.
+_DEFINITION_LINE = re.compile(r" {0,3}\[[^\]\n]+\]:.*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,8 @@ class _Fence:
 
 
 def _fence_opened_by(line: str) -> _Fence | None:
+    if not _FENCE_HEAD.match(line):  # most lines: no rstrip, which would copy a long one
+        return None
     match = _FENCE_OPEN.fullmatch(line.rstrip("\r\n"))
     if not match:
         return None
@@ -64,6 +69,8 @@ class BlockSplitter:
     A block is finished by a blank line outside a fenced code block, or by the line that closes
     a fence. Only complete lines are judged, so the blocks never depend on how the text was cut
     into deltas; the unfinished last line waits in `_partial` until its newline arrives.
+    Lines outside fences that may define a link reference (`[label]: url`) are kept in
+    `definitions`, so a view learns a message's definitions from the text it has split.
     """
 
     def __init__(self) -> None:
@@ -71,6 +78,7 @@ class BlockSplitter:
         self._partial: list[str] = []  # pieces of the line still arriving; joined once complete
         self._fence: _Fence | None = None
         self._size = 0  # characters in the open block, so its length costs nothing to ask
+        self.definitions: list[str] = []  # candidate reference definition lines, in order
 
     @property
     def tail(self) -> str:
@@ -90,6 +98,14 @@ class BlockSplitter:
             pieces.append(piece[:count])
             count -= len(piece)
         return "".join(pieces)
+
+    def open_definition(self) -> str | None:
+        """The unfinished last line, if it may be a reference definition (the last line of a
+        message often is one, and has no newline to finish it)."""
+        if self._fence is not None or not self._partial or len(self._partial[0]) > 2_000:
+            return None
+        line = "".join(self._partial)
+        return line if len(line) <= 2_000 and _DEFINITION_LINE.fullmatch(line) else None
 
     @property
     def in_fence(self) -> bool:
@@ -130,12 +146,17 @@ class BlockSplitter:
                 self._fence = None
                 self._emit(finished)
             return
-        if not line.strip():
+        # isspace and a look at the line's head, not strip or a search: a line may be 20 MB.
+        if line.isspace():
             self._size -= len(line)
             self._emit(finished)  # blank lines between blocks belong to neither
             return
         self._lines.append(line)
         self._fence = _fence_opened_by(line)
+        if self._fence is None and line[:4].lstrip(" ").startswith("["):
+            candidate = line.rstrip("\r\n")
+            if _DEFINITION_LINE.fullmatch(candidate):
+                self.definitions.append(candidate)
 
     def _emit(self, finished: list[str]) -> None:
         if self._lines:
@@ -272,20 +293,25 @@ def _parser() -> MarkdownIt:
 
 
 References = dict[str, dict[str, str]]  # markdown-it's own shape: normalised label -> href, title
-# A line that may be a link reference definition; the parser then decides.
-_DEFINITION_LINE = re.compile(r"^ {0,3}\[[^\]\n]+\]:.*$", re.MULTILINE)
 
 
 def reference_definitions(text: str) -> References:
     """The `[label]: url` definitions of a whole message. Blocks are rendered one at a time, so
     `![alt][label]` in one block needs the definitions made in others (often after it).
     Only candidate lines are parsed, by the real parser; ones inside code fences are skipped."""
-    env: dict[str, Any] = {}
-    for block in split_blocks(text):
-        if not block.lstrip().startswith(("```", "~~~")):
-            candidates = "\n".join(_DEFINITION_LINE.findall(block))
-            if candidates:
-                _parser().parse(candidates, env)
+    splitter = BlockSplitter()
+    splitter.feed(text)
+    splitter.finish()
+    return with_definitions({}, splitter.definitions)
+
+
+def with_definitions(references: References, lines: list[str]) -> References:
+    """`references` plus those that candidate `lines` (from `BlockSplitter.definitions`) make;
+    an earlier definition of a label wins, as in CommonMark."""
+    if not lines:
+        return references
+    env: dict[str, Any] = {"references": dict(references)}
+    _parser().parse("\n".join(lines), env)
     return env.get("references", {})
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from workbench.core.endpoints import Endpoint
 from workbench.core.runs import RunParams
 
 # Alternatives asked for per token when the heatmap wants logprobs and the form set none.
@@ -214,19 +215,14 @@ def unsupported_reason(traits: ModelTraits, param: str) -> str | None:
     return f"This endpoint does not support {words}"
 
 
-# Endpoints that carry on from an assistant message instead of answering it again: the embedded
-# server and llama.cpp-style servers honour `"prefix": true`, vLLM `continue_final_message`.
-_PREFIX_KINDS = frozenset({"local", "vllm", "custom"})
-
-
-def prefix_continuation_problem(endpoint_kind: str, endpoint_name: str = "") -> str | None:
+def prefix_continuation_problem(endpoint: Endpoint) -> str | None:
     """Why Continue and forking from a token are unavailable here, or None when they work."""
-    if str(endpoint_kind) in _PREFIX_KINDS:
+    if endpoint.can_continue:
         return None
-    name = endpoint_name or str(endpoint_kind)
     return (
-        f"{name} cannot continue an answer from a given prefix (it would start a new answer); "
-        "use the built-in model, vLLM or a llama.cpp server for this"
+        f"“{endpoint.name}” is not set to continue an answer from a given prefix: it would write "
+        "a new answer after it. If the server does continue a final assistant message (llama.cpp's "
+        "llama-server, vLLM), tick “Continues a final assistant message” in Endpoints."
     )
 
 

@@ -14,7 +14,8 @@ Which provider's prices apply comes from the endpoint kind: OpenAI and OpenRoute
 tables, Azure uses genai-prices' Azure table (which falls back to OpenAI's for the models it does
 not list), and custom or vLLM endpoints use genai-prices' matching by model name (a provider
 prefix such as "anthropic/…" names the provider). Servers that run models on this machine are
-free. Anything that cannot be matched is "unknown", never a guess.
+free (the built-in one, and Ollama or LM Studio on a loopback address). Anything that cannot be
+matched is "unknown", never a guess.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from workbench.core.runs import PriceStatus, Usage
 
@@ -99,7 +101,7 @@ def price_usage(
     the run happened (prices change over time); None means now.
     """
     kind = str(endpoint_kind)
-    if kind in LOCAL_KINDS:
+    if kind in LOCAL_KINDS and _on_this_machine(provider_hint):
         return FREE_PRICE
     if kind in SELF_HOSTED_KINDS and not provider_hint:
         return UNKNOWN_PRICE
@@ -108,6 +110,15 @@ def price_usage(
         return UNKNOWN_PRICE
     provider, info = found
     return _priced(info, provider, usage, at)
+
+
+def _on_this_machine(base_url: str | None) -> bool:
+    """Whether a base URL is this machine (no URL: the built-in server or a kind's preset).
+    Ollama or LM Studio elsewhere may be a paid service: priced by name, or unknown."""
+    if not base_url or "://" not in base_url:
+        return True
+    host = (urlsplit(base_url.strip()).hostname or "").lower()
+    return host in {"localhost", "::1", "0.0.0.0"} or host.startswith("127.")
 
 
 def dollars(usd: float) -> str:

@@ -7,19 +7,36 @@ from workbench.core.runs import RetryScheduled, RunRecord
 
 
 def stats_line(record: RunRecord, *, with_model: bool = True) -> str:
-    """'gpt-4o · first token 210 ms · 1.3 s · 45 tok/s · 12→57 tokens · $0.0004'."""
+    """'gpt-4o · first token 210 ms · total 1.3 s · 45 tok/s · 12→57 tokens · $0.0004'."""
+    model, figures = stats_parts(record)
+    return " · ".join(p for p in (model if with_model else "", *figures) if p)
+
+
+def stats_parts(record: RunRecord) -> tuple[str, list[str]]:
+    """The model, and the run's figures each with its unit: a view short of room shortens the
+    model's name, never a figure."""
     t = record.timings
-    parts = [record.model] if with_model else []
+    figures = []
     if t.first_token_s is not None:
-        parts.append(f"first token {t.first_token_s * 1000:.0f} ms")
+        figures.append(f"first token {duration(t.first_token_s)}")
     if t.total_s is not None:
-        parts.append(f"{t.total_s:.1f} s")
+        figures.append(f"total {duration(t.total_s)}")
     if t.tokens_per_s:
-        parts.append(f"{t.tokens_per_s:.0f} tok/s")
+        figures.append(f"{t.tokens_per_s:.0f} tok/s")
     if record.usage.completion_tokens:
-        parts.append(f"{record.usage.prompt_tokens}→{record.usage.completion_tokens} tokens")
-        parts.append(Price(record.cost_usd, record.price_status).label)
-    return " · ".join(p for p in parts if p)
+        figures.append(f"{record.usage.prompt_tokens}→{record.usage.completion_tokens} tokens")
+        figures.append(Price(record.cost_usd, record.price_status).label)
+    return record.model, figures
+
+
+def duration(seconds: float) -> str:
+    """'794 ms', '1.3 s', '2 min 05 s': always with its unit."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
 
 
 def retry_line(event: RetryScheduled) -> str:

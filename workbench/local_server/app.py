@@ -42,6 +42,9 @@ def _models(state: ServerState) -> list[dict[str, Any]]:
     engine = state.chat_engine
     # Not in OpenAI's schema, but clients read it (as from vLLM's max_model_len) for their meters.
     data[0]["context_window"] = engine.n_ctx if engine is not None else state.context_size
+    # So a user (and a test) can see what the thread setting became.
+    data[0]["threads"] = state.threads.generation
+    data[0]["batch_threads"] = state.threads.batch
     return data
 
 

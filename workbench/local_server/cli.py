@@ -22,10 +22,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="0 takes a free port (default)")
     parser.add_argument("--model", type=Path, help="a GGUF chat model (default: SmolLM2-135M)")
     parser.add_argument("--whisper-model", type=Path, help="a faster-whisper model folder")
-    parser.add_argument("--threads", type=int, default=min(4, os.cpu_count() or 2))
+    parser.add_argument(
+        "--threads",
+        type=_thread_count,
+        default=None,
+        help="CPU threads for generating tokens (default: auto, half the cores; 1 on 2 cores)",
+    )
+    parser.add_argument(
+        "--batch-threads",
+        type=_thread_count,
+        default=None,
+        help="CPU threads for reading the prompt (default: --threads if given, else all cores)",
+    )
     parser.add_argument("--context", type=int, default=4096, help="context window in tokens")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     return parser.parse_args(argv)
+
+
+def _thread_count(text: str) -> int | None:
+    if text == "auto":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"expected 1 to 256 threads, or auto: {text}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
+    from workbench.local_server.threads import choose_threads, shorten_spin_waits
+
+    threads = choose_threads(args.threads, args.batch_threads)
+    shorten_spin_waits(os.environ, threads)  # before llama.cpp (and libgomp with it) is loaded
+
     import uvicorn
 
     from workbench.local_server.app import build_app
@@ -68,10 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         chat_model_path=model_path,
         chat_model_id=model_id_for(model_path),
         whisper_model_path=args.whisper_model or default_whisper_model(),
-        threads=args.threads,
+        threads=threads,
         context_size=args.context,
     )
-    state.chat_engine = ChatEngine.load(model_path, threads=args.threads, context=args.context)
+    state.chat_engine = ChatEngine.load(model_path, threads=threads, context=args.context)
 
     # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose proto says
     # TCP, and without it every response waits ~40 ms on delayed ACKs (Nagle).

@@ -220,7 +220,7 @@ def _embedder(state: ServerState) -> Embedder:
     embedder: Embedder | None = getattr(state, _CACHE_ATTR, None)
     if embedder is None:
         embedder = Embedder.load(
-            state.chat_model_path, threads=state.threads, context=state.context_size
+            state.chat_model_path, threads=state.threads.batch, context=state.context_size
         )
         setattr(state, _CACHE_ATTR, embedder)
     return embedder

@@ -20,6 +20,8 @@ import llama_cpp
 import numpy as np
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+from workbench.local_server.threads import ThreadChoice
+
 # ChatML, for GGUF files that carry no chat template.
 FALLBACK_TEMPLATE = (
     "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content']"
@@ -30,6 +32,14 @@ FALLBACK_TEMPLATE = (
 
 class GrammarError(ValueError):
     """llama.cpp refused a grammar (the caller turns this into a 400 naming the field)."""
+
+
+class PrefixRejected(ValueError):
+    """The grammar cannot read the text an answer is to continue from (its prefix)."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"the grammar cannot continue it after character {offset}")
+        self.offset = offset  # characters of the prefix the grammar did accept
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,8 @@ class Sampling:
     max_tokens: int | None = None
     top_logprobs: int | None = None  # None: no logprobs; else how many alternatives (0..20)
     grammar: str | None = None  # GBNF, root rule "root"
+    # Text already written under the grammar (a continued answer): the grammar starts after it.
+    grammar_prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,12 +92,12 @@ class ChatEngine:
         self._piece = lru_cache(maxsize=None)(self._token_piece)
 
     @classmethod
-    def load(cls, path: Path, threads: int, context: int) -> ChatEngine:
+    def load(cls, path: Path, threads: ThreadChoice, context: int) -> ChatEngine:
         llm = llama_cpp.Llama(
             model_path=str(path),
             n_ctx=context,
-            n_threads=threads,
-            n_threads_batch=threads,
+            n_threads=threads.generation,
+            n_threads_batch=threads.batch,
             logits_all=False,  # the whole point: see the module docstring
             verbose=False,
         )
@@ -134,14 +146,40 @@ class ChatEngine:
     def piece(self, token: int) -> bytes:
         return self._piece(token)
 
-    def check_grammar(self, grammar: str) -> None:
-        """Raise GrammarError if llama.cpp cannot parse `grammar` (cheap, no model state)."""
+    def check_grammar(self, grammar: str, prefix: str = "") -> None:
+        """Raise GrammarError if llama.cpp cannot parse `grammar`, PrefixRejected if it cannot
+        read `prefix` (cheap, no model state)."""
+        sampler = self._grammar_sampler(grammar, prefix)
+        llama_cpp.llama_sampler_free(sampler)
+
+    def _grammar_sampler(self, grammar: str, prefix: str) -> Any:
+        """A grammar sampler in the state after `prefix`."""
         sampler = llama_cpp.llama_sampler_init_grammar(
             self._vocab, grammar.encode("utf-8"), b"root"
         )
         if not sampler:
             raise GrammarError("llama.cpp could not parse the grammar")
-        llama_cpp.llama_sampler_free(sampler)
+        try:
+            self._feed_grammar(sampler, prefix)
+        except PrefixRejected:
+            llama_cpp.llama_sampler_free(sampler)
+            raise
+        return sampler
+
+    def _feed_grammar(self, sampler: Any, prefix: str) -> None:
+        # llama.cpp throws (and the process aborts) when a grammar is made to accept a token it
+        # rejects, so each token is first offered alone to the grammar's filter, which marks a
+        # rejected one with -inf.
+        candidate = (llama_cpp.llama_token_data * 1)()
+        offered = llama_cpp.llama_token_data_array(candidate, 1, -1, False)
+        accepted = b""
+        for token in self.llm.tokenize(prefix.encode("utf-8"), add_bos=False, special=False):
+            candidate[0].id, candidate[0].logit, candidate[0].p = token, 0.0, 0.0
+            llama_cpp.llama_sampler_apply(sampler, ctypes.byref(offered))
+            if candidate[0].logit == float("-inf"):
+                raise PrefixRejected(len(accepted.decode("utf-8", errors="ignore")))
+            llama_cpp.llama_sampler_accept(sampler, token)
+            accepted += self.piece(token)
 
     # ----------------------------------------------------------------- generation
 
@@ -172,12 +210,11 @@ class ChatEngine:
                 ),
             )
         if sampling.grammar is not None:
-            grammar = llama_cpp.llama_sampler_init_grammar(
-                self._vocab, sampling.grammar.encode("utf-8"), b"root"
-            )
-            if not grammar:
+            try:
+                grammar = self._grammar_sampler(sampling.grammar, sampling.grammar_prefix)
+            except ValueError:
                 llama_cpp.llama_sampler_free(chain)
-                raise GrammarError("llama.cpp could not parse the grammar")
+                raise
             add(chain, grammar)
         if sampling.temperature <= 0.0:
             add(chain, llama_cpp.llama_sampler_init_greedy())

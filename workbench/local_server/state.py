@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.local_server.threads import ThreadChoice, choose_threads
+
 
 @dataclass
 class ServerState:
@@ -15,7 +17,7 @@ class ServerState:
     chat_model_path: Path
     chat_model_id: str
     whisper_model_path: Path | None
-    threads: int = 2
+    threads: ThreadChoice = field(default_factory=choose_threads)
     context_size: int = 4096
     chat_engine: Any = None  # engine.ChatEngine, loaded before READY
     whisper: Any = None  # loaded on the first transcription: most sessions never need it

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from workbench.core import export
 from workbench.core.budget import Estimate
+from workbench.core.model_traits import prefix_continuation_problem
 from workbench.core.runs import ChatTurn, RunEvent, RunKind, RunParams, RunRequest
 from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
 from workbench.services.run_pipeline import Run, RunOrigin
@@ -58,6 +59,15 @@ class ChatService:
         """Mark a cut-off answer as streaming again; returns the text it continues from."""
         self.store.conversation.settle(message.id, message.content, MessageStatus.STREAMING)
         return message.content
+
+    def continue_problem(self, message_id: int) -> str | None:
+        """Why the answer `message_id` cannot be continued or forked from a token on its
+        session's endpoint (which is where the fork goes), or None when it can."""
+        message = self.store.conversation.get(message_id)
+        if message is None:
+            return "That answer is gone."
+        _prompt, endpoint_id, _params = self.store.conversation.settings(message.session_id)
+        return prefix_continuation_problem(self.runs.endpoint(endpoint_id))
 
     def add_fork(self, message_id: int) -> Message | None:
         """An empty answer beside `message_id`, to be written from a prefix; None if the message

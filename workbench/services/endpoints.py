@@ -15,6 +15,7 @@ from typing import Any
 from workbench.core.endpoints import (
     DEFAULT_TIMEOUT_S,
     LOCAL_ENDPOINT_ID,
+    PREFIX_BY_DEFAULT,
     Endpoint,
     EndpointKind,
     is_secret_header,
@@ -105,6 +106,7 @@ class EndpointRegistry:
             "base_url": endpoint.base_url,
             "default_model": endpoint.default_model,
             "timeout_s": endpoint.timeout_s,
+            "continues_prefix": endpoint.continues_prefix,
             "headers": [
                 self._header_to_json(endpoint.id, i, h) for i, h in enumerate(endpoint.headers)
             ],
@@ -133,6 +135,10 @@ class EndpointRegistry:
             base_url=str(item.get("base_url", "")),
             default_model=str(item.get("default_model", "")),
             timeout_s=_timeout_from_json(item.get("timeout_s")),
+            # Files from before the setting: the kind's documented default.
+            continues_prefix=bool(
+                item.get("continues_prefix", EndpointKind(item["kind"]) in PREFIX_BY_DEFAULT)
+            ),
             headers=tuple(self._header_from_json(h) for h in item.get("headers", [])),
         )
 

@@ -53,7 +53,9 @@ _ENV_NAMES = frozenset(
         "LOCALAPPDATA", "PROGRAMDATA", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
     }
 )  # fmt: skip
-_ENV_PREFIXES = ("LC_", "OMP_", "OPENBLAS_", "MKL_", "GGML_", "LLAMA_", "CT2_", "WORKBENCH_")
+_ENV_PREFIXES = (
+    "LC_", "OMP_", "GOMP_", "OPENBLAS_", "MKL_", "GGML_", "LLAMA_", "CT2_", "WORKBENCH_",
+)  # fmt: skip
 # Names that look like credentials are dropped even when allowed above (WORKBENCH_*_TOKEN...).
 _SECRET_MARKS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "COOKIE")
 # Further names (or PREFIX*) to hand on, comma-separated, for a user whose setup needs one.
@@ -106,6 +108,7 @@ class LocalServer:
         *,
         command: Sequence[str] | None = None,
         model_path: Path | None = None,
+        threads: int | None = None,
         extra_args: Sequence[str] = (),
         ready_timeout: float = READY_TIMEOUT_S,
         stop_grace: float = STOP_GRACE_S,
@@ -114,6 +117,9 @@ class LocalServer:
     ) -> None:
         self.command = list(command) if command is not None else default_command()
         self.model_path = model_path
+        # CPU threads for the model; None lets the server choose (1 on a 2-core machine, so
+        # generation keeps its speed beside the app's own UI). Read at each (re)start.
+        self.threads = threads
         self.extra_args = list(extra_args)
         self.ready_timeout = ready_timeout
         self.stop_grace = stop_grace
@@ -225,6 +231,8 @@ class LocalServer:
         argv = [*self.command, "--port", "0", "--parent-pid", str(os.getpid())]
         if self.model_path is not None:
             argv += ["--model", str(self.model_path)]
+        if self.threads is not None:
+            argv += ["--threads", str(self.threads)]
         argv += self.extra_args
         self._output.clear()
         try:
@@ -340,6 +348,19 @@ class LocalServer:
                 self._set(LocalState.STOPPED, "The built-in model server stopped.")
         finally:
             self._stopping = False
+
+    async def set_threads(self, threads: int | None) -> None:
+        """Use `threads` CPU threads (None: the server's automatic choice) from now on.
+
+        llama.cpp fixes its threads when the model loads, so a running server is restarted
+        (about half a second for the bundled model); a stopped one uses it at its next start.
+        """
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be at least 1 or None, not {threads}")
+        changed, self.threads = threads != self.threads, threads
+        if changed and self.running:
+            await self.stop()
+            await self.ensure_ready()
 
     def kill_now(self) -> None:
         """Last resort when no event loop can run any more: SIGKILL without waiting."""

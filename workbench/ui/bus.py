@@ -29,11 +29,15 @@ class Bus(QObject):
     endpoints_changed = Signal()
     active_endpoint_changed = Signal(str)  # endpoint id
     run_finished = Signal(object)  # the finished run's record
-    answer_selected = Signal(int)  # message id of the answer the user is looking at
+    # Message id of the answer the user is looking at; None when the chat shows none (another
+    # session or branch was opened), so panels showing an answer never show a stale one.
+    answer_selected = Signal(object)
     run_selected = Signal(int)  # run id of an answer that is not a chat message (a compare column)
     fork_requested = Signal(int, str)  # answer message id, the prefix to continue as a branch
     logprobs_wanted = Signal(bool)  # a panel showing logprobs opened (True) or closed
     new_session_requested = Signal()  # File > New Session: the sessions panel makes one
+    # Schema editor's "Use in chat": the schema text the chat asks JSON schema output for (strict).
+    schema_chosen = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,13 +53,16 @@ class Bus(QObject):
         self.state.session_id = session_id
 
     def _message_requested(self, session_id: int, _message_id: int) -> None:
-        self._opened(session_id)  # the chat opens the hit's session
+        # The hit's session is opened like any other, so the window title, the sessions list
+        # and the panels that follow the open session all see it.
+        if session_id != self.state.session_id:
+            self.session_opened.emit(session_id)
 
     def _deleted(self, session_id: int) -> None:
         if session_id == self.state.session_id:
             self.state.session_id = None
 
-    def _answer_selected(self, message_id: int) -> None:
+    def _answer_selected(self, message_id: int | None) -> None:
         self.state.answer_id, self.state.run_id = message_id, None
 
     def _run_selected(self, run_id: int) -> None:

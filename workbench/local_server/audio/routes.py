@@ -189,7 +189,7 @@ def _whisper(state: ServerState) -> Any:
             str(state.whisper_model_path),
             device="cpu",
             compute_type="int8",
-            cpu_threads=state.threads,
+            cpu_threads=state.threads.batch,
         )
     return state.whisper
 

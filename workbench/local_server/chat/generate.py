@@ -60,6 +60,8 @@ def sampling_for(request: ChatRequest, index: int) -> Sampling:
         seed=None if seed is None else seed + index,
         top_logprobs=request.top_logprobs if request.logprobs else None,
         grammar=request.grammar,
+        # A continued answer (a fork) resumes the response format's grammar after its prefix.
+        grammar_prefix=(request.prefix or "") if request.grammar is not None else "",
     )
 
 
@@ -76,7 +78,7 @@ def generate(
         first_step = None
         if forced:
             job.put(ToolModeEvent(index))
-            sampling = replace(sampling, grammar=tool_grammar)
+            sampling = replace(sampling, grammar=tool_grammar, grammar_prefix="")
         elif tools is not None and tools.choice == "auto" and request.grammar is None:
             # The model's own first token decides between an answer and a tool call.
             def first_step(step: Step) -> bool:
@@ -85,7 +87,7 @@ def generate(
         result = engine.run(prompt, sampling, job.cancel, choice.on_step, first_step)
         if result.finish_reason == "switch":
             choice.restart_as_tool_call()
-            sampling = replace(sampling, grammar=tool_grammar)
+            sampling = replace(sampling, grammar=tool_grammar, grammar_prefix="")
             result = engine.run(prompt, sampling, job.cancel, choice.on_step)
         if result.finish_reason == "cancelled":
             return

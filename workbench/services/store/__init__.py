@@ -18,6 +18,7 @@ from workbench.services.store.errors import (
     StoreCorrupt,
     StoreError,
     StoreFull,
+    StoreInUse,
     StoreLocked,
     StoreReadOnly,
     StoreTooNew,
@@ -64,6 +65,8 @@ class Store:
                 store.sessions.purge_deleted()
                 store.recovered = store.conversation.recover_interrupted()
                 store.recovered += store.comparisons.recover_interrupted()
+            else:  # two writers would each take the other's live answers for leftovers
+                db.execute("PRAGMA query_only = ON")
         except sqlite3.OperationalError as exc:
             if lock is not None:
                 lock.release()
@@ -82,6 +85,11 @@ class Store:
         """Whether this process holds the data folder (no other live process has it open)."""
         return self._lock is not None
 
+    @property
+    def read_only(self) -> bool:
+        """Another live process owns the folder: this one shows it and writes nothing."""
+        return not self.owner
+
     @contextmanager
     def failures(self) -> Iterator[None]:
         """Turns SQLite's locked / read-only / full into the StoreError the user is shown."""
@@ -91,6 +99,8 @@ class Store:
             problem = store_problem(self.path, exc)
             if problem is None:
                 raise
+            if self.read_only and isinstance(problem, StoreReadOnly):
+                problem = StoreInUse(self.path)
             raise problem from exc
 
     @property
@@ -117,6 +127,7 @@ __all__ = [
     "StoreCorrupt",
     "StoreError",
     "StoreFull",
+    "StoreInUse",
     "StoreLocked",
     "StoreReadOnly",
     "StoreTooNew",

@@ -64,6 +64,23 @@ class StoreReadOnly(StoreError):
         return f"Give your user write permission on {self.where}, then start Workbench again."
 
 
+class StoreInUse(StoreError):
+    """Another live Workbench owns the data folder and did not answer: this one only reads."""
+
+    can_start_fresh = False
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            path,
+            "Another Workbench is using this data folder and did not answer, so this window "
+            "only shows it: nothing can be saved here.",
+        )
+
+    @property
+    def advice(self) -> str:
+        return "Close the other Workbench (or end it, if it is frozen), then start this one again."
+
+
 class StoreFull(StoreError):
     can_start_fresh = False
     can_retry = True

@@ -191,6 +191,20 @@ def _v7_run_kind_and_target(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE runs SET kind = 'chat.completion' WHERE kind IS NULL")
 
 
+def _v8_reindex_only_changed_text(db: sqlite_utils.Database) -> None:
+    # The search index is updated only when a message's text changes. Before, any update (its
+    # status, hiding it, its run) re-indexed the whole text: 0.6 s for a 20 MB answer.
+    db.execute("DROP TRIGGER IF EXISTS messages_au")
+    db.execute(
+        """CREATE TRIGGER "messages_au" AFTER UPDATE OF "content" ON "messages"
+        WHEN old."content" IS NOT new."content" BEGIN
+          INSERT INTO "messages_fts" ("messages_fts", rowid, "content")
+            VALUES('delete', old.rowid, old."content");
+          INSERT INTO "messages_fts" (rowid, "content") VALUES (new.rowid, new."content");
+        END"""
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
@@ -199,6 +213,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v5_run_price_status,
     _v6_comparisons_and_spend,
     _v7_run_kind_and_target,
+    _v8_reindex_only_changed_text,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

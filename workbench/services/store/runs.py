@@ -115,6 +115,33 @@ class RunQueries:
         row = self._db.execute("SELECT logprobs_json FROM runs WHERE id = ?", [run_id]).fetchone()
         return json.loads(row[0]) if row and row[0] else None
 
+    def logprobs_length(self, run_id: int) -> int:
+        """How long the stored logprobs are (characters of JSON), without reading them."""
+        row = self._db.execute(
+            "SELECT coalesce(length(logprobs_json), 0) FROM runs WHERE id = ?", [run_id]
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def logprobs_head(self, run_id: int, limit: int) -> tuple[list[dict[str, Any]], bool] | None:
+        """The first `limit` tokens' logprobs, and whether more follow; None if none were asked
+        for. Decoded item by item: a huge answer's 30 MB of JSON in one `json.loads` would hold
+        the interpreter's lock for a second, freezing the UI thread while a worker reads it."""
+        row = self._db.execute("SELECT logprobs_json FROM runs WHERE id = ?", [run_id]).fetchone()
+        if not row or not row[0]:
+            return None
+        text: str = row[0]
+        decoder, items = json.JSONDecoder(), []
+        at = text.index("[") + 1
+        while True:
+            while text[at] in " \t\r\n,":
+                at += 1
+            if text[at] == "]":
+                return items, False
+            if len(items) == limit:
+                return items, True
+            item, at = decoder.raw_decode(text, at)
+            items.append(item)
+
     def exchange(self, run_id: int) -> dict[str, Any]:
         """What was sent and what came back around the text: headers, retries, the error body."""
         row = self._db.execute(

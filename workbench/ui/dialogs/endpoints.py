@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -49,6 +52,8 @@ OK_STYLE, FAIL_STYLE = "color: #1a7f37;", "color: #cf222e;"
 
 class EndpointsDialog(QDialog):
     probe_finished = Signal(object)  # ProbeResult, for whoever waits on it (tests, the status bar)
+    # The built-in model's CPU threads were changed: a count, or None for the automatic choice.
+    local_threads_chosen = Signal(object)
 
     def __init__(
         self,
@@ -57,6 +62,7 @@ class EndpointsDialog(QDialog):
         tasks: BackgroundTasks,
         prober: Prober,
         parent: QWidget | None = None,
+        local_threads: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("dialog.endpoints")
@@ -113,6 +119,25 @@ class EndpointsDialog(QDialog):
             "How long to wait for the server to connect and to send each part of an answer "
             "before giving up (each retry waits as long again)."
         )
+        self.continues = QCheckBox(
+            "Continues a final assistant message", objectName="endpoints.continues_prefix"
+        )
+        self.continues.setToolTip(
+            "Tick this if the server carries on from an answer's last words when the request "
+            "ends with an assistant message (llama.cpp's llama-server, vLLM, DeepSeek, Mistral). "
+            "Continue and forking from a token need it; a server that answers anew would glue "
+            "two answers together."
+        )
+        # The built-in model only: its generation threads (0 = the server's own choice).
+        self.threads = QSpinBox(objectName="endpoints.threads", specialValueText="Automatic")
+        self.threads.setRange(0, max(1, os.cpu_count() or 1))
+        self.threads.setValue(local_threads or 0)
+        self._threads_saved = local_threads or 0
+        self.threads.setToolTip(
+            "CPU threads the built-in model generates with. Automatic uses half the cores (at "
+            "most 4), which keeps answers coming when other programs keep the CPU busy; more "
+            "is faster only on an idle machine. Saving restarts the model (about half a second)."
+        )
         self.hint = QLabel(wordWrap=True)
         self.hint.setEnabled(False)
         form = QFormLayout()
@@ -124,6 +149,9 @@ class EndpointsDialog(QDialog):
         form.addRow("", self.key_note)
         form.addRow("Extra headers", self.headers)
         form.addRow("Timeout", self.timeout)
+        form.addRow("", self.continues)
+        form.addRow("CPU threads", self.threads)
+        self._threads_label = form.labelForField(self.threads)
         form.addRow("", self.hint)
 
         self.test_button = QPushButton("Test connection", objectName="endpoints.test")
@@ -200,9 +228,13 @@ class EndpointsDialog(QDialog):
         self.headers.setPlainText(masked_headers(endpoint.headers) if endpoint else "")
         self.timeout.setValue(endpoint.timeout_s if endpoint else DEFAULT_TIMEOUT_S)
         self.timeout.setEnabled(bool(endpoint))
+        self.continues.setChecked(bool(endpoint and endpoint.can_continue))
+        for widget in (self.threads, self._threads_label):
+            widget.setVisible(bool(endpoint and endpoint.is_local))
         self.hint.setText(preset.hint if preset else "")
         local = bool(endpoint and endpoint.is_local)
-        for widget in (self.name, self.base_url, self.key, self.headers, self.forget_key):
+        editable = (self.name, self.base_url, self.key, self.headers, self.forget_key)
+        for widget in (*editable, self.continues):
             widget.setEnabled(bool(endpoint) and not local)
         self.remove_button.setEnabled(bool(endpoint) and not local)
         self.base_url.setPlaceholderText("Chosen when the built-in server starts" if local else "")
@@ -250,6 +282,7 @@ class EndpointsDialog(QDialog):
             timeout_s=self.timeout.value(),
             base_url=self.base_url.text().strip().rstrip("/"),
             default_model=self.model.currentText().strip(),
+            continues_prefix=self.continues.isChecked(),
             headers=unmasked_headers(parse_headers(self.headers.toPlainText()), current.headers),
         )
 
@@ -258,7 +291,16 @@ class EndpointsDialog(QDialog):
             edited = self._form_endpoint()
         except EndpointProblem:
             return True
-        return bool(self.key.text().strip()) or edited != self._registry.get(self._shown_id or "")
+        threads = self._threads_changed()
+        return (
+            bool(self.key.text().strip())
+            or threads
+            or edited != self._registry.get(self._shown_id or "")
+        )
+
+    def _threads_changed(self) -> bool:
+        shown = self._registry.get(self._shown_id or "")
+        return bool(shown and shown.is_local) and self.threads.value() != self._threads_saved
 
     def save_current(self) -> bool:
         """Save the form; on a problem, say what is wrong and keep everything as typed."""
@@ -271,6 +313,9 @@ class EndpointsDialog(QDialog):
             self.error.setText(str(problem))
             return False
         self._registry.upsert(endpoint)
+        if endpoint.is_local and self._threads_changed():
+            self._threads_saved = self.threads.value()
+            self.local_threads_chosen.emit(self._threads_saved or None)
         if self.key.text().strip():
             self._vault.set(endpoint, self.key.text())
         self.error.clear()

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -37,6 +37,7 @@ from workbench.services.store.costs import DaySpend, ModelSpend, Total
 from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
 from workbench.ui.panel_contract import Panel
+from workbench.ui.theme import PALETTE_EVENTS, QuietLabel, style_plot
 
 CHART_DAYS = 30
 MAX_MODELS = 8  # more bars than this are unreadable in a dock; the rest are summed as "others"
@@ -74,7 +75,7 @@ class _Figure:
         font = self.amount.font()
         font.setBold(True)
         self.amount.setFont(font)
-        self.note = _quiet(QLabel("", parent, objectName=f"{name}_note"))
+        self.note = QuietLabel("", parent, objectName=f"{name}_note")
         self.note.setWordWrap(True)
 
     def set(self, amount: str, note: str = "") -> None:
@@ -84,12 +85,6 @@ class _Figure:
     def text(self) -> str:
         """What the row reads as: '$0.42 · 3 runs with unknown price not counted'."""
         return " · ".join(t for t in (self.amount.text(), self.note.text()) if t)
-
-
-def _quiet(label: QLabel) -> QLabel:
-    # The palette's placeholder colour: muted in light and dark mode alike, and follows a switch.
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
 
 
 def _day_label(day: date) -> str:
@@ -144,10 +139,9 @@ class CostMeterPanel(Panel):
         budget_row.addWidget(self.budget_box)
         budget_row.addStretch(1)
 
-        self.empty = QLabel(NO_RUNS, self, objectName="costs.empty")
+        self.empty = QuietLabel(NO_RUNS, self, objectName="costs.empty")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        _quiet(self.empty)
         self.day_title = QLabel(f"Spend per day, last {CHART_DAYS} days", self)
         self.day_plot = self._plot("costs.per_day")
         self.model_title = QLabel(f"Spend per model, last {CHART_DAYS} days", self)
@@ -196,7 +190,7 @@ class CostMeterPanel(Panel):
     def _plot(self, name: str) -> pg.PlotWidget:
         plot = pg.PlotWidget(self)
         plot.setObjectName(name)
-        plot.setBackground(None)  # the window's own colour, light or dark
+        style_plot(plot, self.palette())
         plot.setMinimumHeight(120)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
@@ -222,6 +216,16 @@ class CostMeterPanel(Panel):
         last = self._store.costs.last_run()
         if last is not None:
             self._last = (Price(last.cost_usd, last.price_status), last.model)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # The app's light/dark switch: pyqtgraph does not follow the palette by itself, and the
+        # bars' figures were written in the old ink.
+        if event.type() in PALETTE_EVENTS and hasattr(self, "model_plot"):
+            for plot in (self.day_plot, self.model_plot):
+                style_plot(plot, self.palette())
+            if self.isVisible():
+                self._draw_charts(self._guard.now())
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

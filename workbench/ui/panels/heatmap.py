@@ -3,10 +3,12 @@ the answer, the least-sure JSON fields, and forking from an alternative token.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -16,21 +18,26 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
+from shiboken6 import Shiboken
 
 from workbench.core.logprobs import (
+    FieldConfidence,
     Metric,
     TokenInfo,
     fork_prefix,
-    json_field_confidence,
     metric_value,
     summarize,
-    token_infos,
 )
-from workbench.core.sessions import Role
+from workbench.core.sessions import MessageStatus, Role
+from workbench.services import token_confidence
 from workbench.services.store import Store
+from workbench.services.token_confidence import Prepared
 from workbench.ui.bus import Bus
 from workbench.ui.panel_contract import Panel
+from workbench.ui.tasks import BackgroundTasks
+from workbench.ui.theme import PALETTE_EVENTS, accent, style_plot
 from workbench.ui.widgets.token_heat import ColourLegend, TokenHeatView
 
 if TYPE_CHECKING:
@@ -41,10 +48,13 @@ NO_ANSWER = (
     "token."
 )
 NOT_IN_CHAT = "This answer is in a comparison: send it to the chat to fork it there."
+READING = "Reading this long answer's token confidence…"
+BEING_WRITTEN = "This answer is being written; its token confidence shows when it ends."
 NO_LOGPROBS = (
     "This answer has no logprobs: they were not asked for, or the endpoint does not return "
     "them. Answers made while this panel is open ask for them; Regenerate to get them here."
 )
+ENTROPY_COLOUR = "#d9822b"  # orange: apart from the blue, on light and dark alike
 METRIC_LABELS = {
     Metric.PROBABILITY: "Probability",
     Metric.LOGPROB: "Log probability",
@@ -54,12 +64,21 @@ METRIC_LABELS = {
 
 
 class HeatmapPanel(Panel):
-    def __init__(self, store: Store, bus: Bus, fork_problem: Callable[[], str | None]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        fork_problem: Callable[[], str | None],
+        tasks: BackgroundTasks | None = None,
+    ) -> None:
         super().__init__()
         self.setObjectName("panel.heatmap")
         self._store, self._bus, self._fork_problem = store, bus, fork_problem
+        self._tasks = tasks  # a large answer's logprobs are read there; None: read in place
+        self._shown = 0  # what was asked to be shown, counted: a late read of an older is dropped
         self.message_id: int | None = None
         self.infos: list[TokenInfo] = []
+        self._more = False  # the answer has more tokens than are shown
 
         self.metric_box = QComboBox(self, objectName="heatmap.metric")
         for metric, label in METRIC_LABELS.items():
@@ -73,7 +92,9 @@ class HeatmapPanel(Panel):
         self.summary = QLabel(self, objectName="heatmap.summary")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.legend = ColourLegend(self)
-        bar = QHBoxLayout()
+        controls = QWidget(self)
+        bar = QHBoxLayout(controls)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel("Colour by", self))
         bar.addWidget(self.metric_box)
         bar.addWidget(self.threshold)
@@ -101,11 +122,12 @@ class HeatmapPanel(Panel):
         self._split = split
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(bar)
+        layout.addWidget(controls)
         layout.addWidget(self.summary)
         layout.addWidget(self.hint)
         layout.addWidget(split, 1)
-        self._content = [split, self.summary]
+        # With no answer shown the panel says what it is for, without controls floating in it.
+        self._content = [controls, split, self.summary]
 
         self.metric_box.currentIndexChanged.connect(self._metric_changed)
         self.threshold.valueChanged.connect(self._threshold_changed)
@@ -123,17 +145,17 @@ class HeatmapPanel(Panel):
     def _make_plot(self) -> pg.PlotWidget:
         import pyqtgraph as pg
 
-        plot = pg.PlotWidget(self)
+        plot = pg.PlotWidget(self, axisItems={"bottom": _token_axis()})
         plot.setObjectName("heatmap.plot")
-        plot.setMinimumHeight(90)
+        plot.setMinimumHeight(60)
         plot.setMaximumHeight(160)
-        plot.setBackground(None)  # the window's own colour, light or dark
         plot.setLabel("bottom", "token")
+        plot.setToolTip("How sure the model was of each token, along the answer")
         plot.showGrid(y=True, alpha=0.3)
         plot.setYRange(0, 1)
         plot.setMouseEnabled(x=True, y=False)
-        self.prob_curve = plot.plot(pen=pg.mkPen("#2f6fbf", width=1), name="probability")
-        self.entropy_curve = plot.plot(pen=pg.mkPen("#c26a00", width=1), name="entropy")
+        self.prob_curve = plot.plot(name="probability")
+        self.entropy_curve = plot.plot(pen=pg.mkPen(ENTROPY_COLOUR, width=1), name="entropy")
         self.region = pg.LinearRegionItem(movable=False)
         self.region.hide()
         plot.addItem(self.region)
@@ -141,7 +163,42 @@ class HeatmapPanel(Panel):
         plot.addItem(self.cursor)
         plot.scene().sigMouseClicked.connect(self._plot_clicked)
         self._split.addWidget(plot)
+        self._style_plot(plot)
+        self._arrange(plot)
         return plot
+
+    def _style_plot(self, plot: pg.PlotWidget) -> None:
+        import pyqtgraph as pg
+
+        palette = self.palette()
+        style_plot(plot, palette)
+        self.prob_curve.setPen(pg.mkPen(accent(palette), width=1))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # The app's light/dark switch: pyqtgraph does not follow the palette by itself.
+        if event.type() in PALETTE_EVENTS and self.plot is not None:
+            self._style_plot(self.plot)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.plot is not None:
+            self._arrange(self.plot)
+
+    def _arrange(self, plot: pg.PlotWidget) -> None:
+        """Short and wide (the default, a strip under the chat): the chart beside the tokens, as
+        stacked under them it was squeezed to a sliver; tall: stacked. Some slack between the
+        two, so a resize the switch itself causes cannot flip it back."""
+        width, height = self.width(), self.height()
+        split = self._split
+        if split.orientation() == Qt.Orientation.Vertical and width > 3 * height:
+            split.setOrientation(Qt.Orientation.Horizontal)
+            split.setSizes([width * 2 // 3, width // 3])
+        elif split.orientation() == Qt.Orientation.Horizontal and width < 2 * height:
+            split.setOrientation(Qt.Orientation.Vertical)
+            split.setSizes([height * 2 // 3, height // 3])
+        # Beside the tokens the strip has no height to spare for the x axis' title.
+        plot.getAxis("bottom").showLabel(split.orientation() == Qt.Orientation.Vertical)
 
     # --- following the chat ----------------------------------------------------------------
     def showEvent(self, event) -> None:
@@ -152,30 +209,57 @@ class HeatmapPanel(Panel):
         self._bus.logprobs_wanted.emit(False)
         super().hideEvent(event)
 
-    def show_answer(self, message_id: int) -> None:
-        message = self._store.conversation.get(message_id)
-        if message is None or message.role is not Role.ASSISTANT:
+    def show_answer(self, message_id: int | None) -> None:
+        self._shown += 1
+        message = self._store.conversation.get(message_id) if message_id is not None else None
+        if message is None:  # the chat shows no answer now: nothing stale stays
+            self.message_id, self.infos = None, []
+            self.hint.setText(NO_ANSWER)
+            self._show_content(False)
             return
-        self._show_logprobs(message.run_id, message_id)
+        if message.status is MessageStatus.STREAMING:  # shown when it ends (the chat says)
+            self.message_id, self.infos = message_id, []
+            self.hint.setText(BEING_WRITTEN)
+            self._show_content(False)
+        elif message.role is Role.ASSISTANT:
+            self._show_logprobs(message.run_id, message_id)
 
     def show_run(self, run_id: int) -> None:
         """An answer that is not in the chat (a compare column): shown, but it can't be forked."""
+        self._shown += 1
         self._show_logprobs(run_id, None)
 
     def _show_logprobs(self, run_id: int | None, message_id: int | None) -> None:
         self.message_id = message_id
-        items = self._store.runs.logprobs(run_id) if run_id else None
-        if not items:
+        if run_id and self._tasks is not None and token_confidence.is_large(self._store, run_id):
+            self.infos = []
+            self.hint.setText(READING)
+            self._show_content(False)
+            work = self._read_in_worker(run_id, message_id, self._shown)
+            self._tasks.start("Reading token confidence", work, quiet=True)
+            return
+        prepared = token_confidence.prepare(self._store, run_id) if run_id else None
+        self._show_prepared(prepared, message_id)
+
+    async def _read_in_worker(self, run_id: int, message_id: int | None, asked: int) -> None:
+        loop = asyncio.get_running_loop()
+        prepared = await loop.run_in_executor(None, token_confidence.prepare, self._store, run_id)
+        if Shiboken.isValid(self) and asked == self._shown:  # still what the user looks at
+            self._show_prepared(prepared, message_id)
+
+    def _show_prepared(self, prepared: Prepared | None, message_id: int | None) -> None:
+        if prepared is None:
             self.infos = []
             self.hint.setText(NO_LOGPROBS)
             self._show_content(False)
             return
-        self.infos = token_infos(items)
+        self.infos = prepared.infos
         if self.plot is None:
             self.plot = self._make_plot()
         self.view.set_tokens(self.infos)
+        self._more = prepared.more
         self._apply_metric()
-        self._fill_fields("".join(i.token for i in self.infos))
+        self._fill_fields(prepared.fields)
         problem = self._fork_problem() if message_id is not None else NOT_IN_CHAT
         self.view.popup.set_fork_enabled(problem is None, problem or "")
         self._show_content(True)
@@ -220,8 +304,11 @@ class HeatmapPanel(Panel):
             return
         s = summarize(self.infos, self.threshold.value())
         weakest = self.infos[s.min_index].token
+        tokens = (
+            f"First {s.tokens:,} tokens of a longer answer" if self._more else f"{s.tokens} tokens"
+        )
         self.summary.setText(
-            f"{s.tokens} tokens · perplexity {s.perplexity:.2f} · mean p {s.mean_prob:.2f} · "
+            f"{tokens} · perplexity {s.perplexity:.2f} · mean p {s.mean_prob:.2f} · "
             f"min p {s.min_prob:.3f} ({weakest!r}) · "
             f"{s.below_threshold} under {self.threshold.value():.2f}"
         )
@@ -249,9 +336,8 @@ class HeatmapPanel(Panel):
         self.region.setRegion((first - 0.5, last + 0.5))
         self.region.show()
 
-    def _fill_fields(self, text: str) -> None:
+    def _fill_fields(self, fields: list[FieldConfidence]) -> None:
         self.fields.clear()
-        fields = json_field_confidence(text, self.infos)
         self.fields.setVisible(bool(fields))
         for field in fields or ():
             item = QTreeWidgetItem(
@@ -277,5 +363,27 @@ class HeatmapPanel(Panel):
         if problem:
             self.status_message.emit(problem)
             return
+        # The chat says what became of the fork (refused, being written, written).
         self._bus.fork_requested.emit(self.message_id, fork_prefix(self.infos, index, token))
-        self.status_message.emit(f"Forked from {token!r}: a new branch is being written.")
+
+
+@cache
+def _token_axis_class() -> type[pg.AxisItem]:
+    import pyqtgraph as pg
+
+    class TokenAxis(pg.AxisItem):
+        """An axis of token positions: whole numbers only, however far it is zoomed in."""
+
+        def tickSpacing(self, minVal: float, maxVal: float, size: float):
+            levels = [
+                (float(round(spacing)), 0.0)
+                for spacing, _offset in super().tickSpacing(minVal, maxVal, size)
+                if spacing >= 1 and abs(spacing - round(spacing)) < 1e-9
+            ]
+            return levels or [(1.0, 0.0)]
+
+    return TokenAxis
+
+
+def _token_axis() -> pg.AxisItem:
+    return _token_axis_class()(orientation="bottom")

@@ -84,10 +84,13 @@ class InspectorPanel(Panel):
         self.tabs.setVisible(shown)
         self.copy_button.setVisible(shown)
 
-    def show_answer(self, message_id: int) -> None:
-        message = self._store.conversation.get(message_id)
+    def show_answer(self, message_id: int | None) -> None:
+        message = self._store.conversation.get(message_id) if message_id is not None else None
         if message is not None and message.run_id is not None:
             self.show_run(message.run_id)
+        elif message is None:  # the chat shows no answer now: nothing stale stays
+            self.record = None
+            self._set_shown(False)
 
     def show_run(self, run_id: int) -> None:
         record = self._store.runs.get(run_id)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QToolButton,
@@ -45,22 +46,34 @@ class _RenameSession(QUndoCommand):
 class _DeleteSession(QUndoCommand):
     def __init__(self, panel: SessionsPanel, session_id: int, title: str) -> None:
         super().__init__(f"Delete “{title}”")
-        self._panel, self._id = panel, session_id
+        self._panel, self._id, self._title = panel, session_id, title
 
     def redo(self) -> None:
-        self._panel._sessions.delete(self._id)
-        self._panel._bus.session_deleted.emit(self._id)
-        self._panel._bus.sessions_changed.emit()
+        panel, bus = self._panel, self._panel._bus
+        was_open = bus.state.session_id == self._id
+        neighbour = panel.neighbour_of(self._id)
+        panel._sessions.delete(self._id)
+        bus.session_deleted.emit(self._id)
+        bus.sessions_changed.emit()
+        if was_open and neighbour is not None:  # the chat moves on rather than going blank
+            panel.select_session(neighbour)
+            bus.session_opened.emit(neighbour)
 
     def undo(self) -> None:
         self._panel._sessions.restore(self._id)
         self._panel._bus.sessions_changed.emit()
         self._panel.select_session(self._id)
+        self._panel._bus.session_opened.emit(self._id)  # back where the user left it
+        self._panel.status_message.emit(f"“{self._title}” is back.")
 
 
 class SessionsPanel(Panel):
-    def __init__(self, sessions: SessionQueries, bus: Bus, undo_stack: QUndoStack) -> None:
+    def __init__(
+        self, sessions: SessionQueries, bus: Bus, undo_stack: QUndoStack, read_only: bool = False
+    ) -> None:
         super().__init__()
+        # Another Workbench owns the data folder: the list only shows and opens sessions.
+        self.read_only = read_only
         self.setObjectName("panel.sessions")
         self._sessions, self._bus, self._undo = sessions, bus, undo_stack
         self._filling = False
@@ -77,6 +90,8 @@ class SessionsPanel(Panel):
         self.list.setItemDelegate(HtmlDelegate(self.list))
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.list.setUniformItemSizes(False)
+        # Titles wrap: rows are measured again when the dock's width changes.
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.itemActivated.connect(lambda _item: self._open_current())
         self.list.itemChanged.connect(self._renamed_inline)
 
@@ -138,6 +153,8 @@ class SessionsPanel(Panel):
             self.empty_hint.setText("" if summaries else "No sessions yet.\nCtrl+N starts one.")
         self.empty_hint.setVisible(bool(self.empty_hint.text()))
         self._filling = False
+        if not query and self._bus.state.session_id is not None:
+            selected = self._bus.state.session_id  # the list marks the session that is open
         if selected is not None:
             self.select_session(selected)
         self._update_buttons()
@@ -149,7 +166,8 @@ class SessionsPanel(Panel):
         detail = f"{count} message{'s' if count != 1 else ''} · {ago(summary.last_used_at)}"
         item.setData(HTML_ROLE, f"{html.escape(summary.title)}<br><small>{detail}</small>")
         item.setToolTip(f"{summary.title}\n{detail}")
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+        if not self.read_only:
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
         return item
 
     def _hit_item(self, hit: SearchHit) -> QListWidgetItem:
@@ -162,13 +180,23 @@ class SessionsPanel(Panel):
 
     def _update_buttons(self) -> None:
         has = self.current_session_id() is not None and not self.search.text().strip()
-        self.rename_button.setEnabled(has)
-        self.delete_button.setEnabled(self.current_session_id() is not None)
+        writable = not self.read_only
+        self.new_button.setEnabled(writable)
+        self.rename_button.setEnabled(has and writable)
+        self.delete_button.setEnabled(self.current_session_id() is not None and writable)
 
     # --- actions -----------------------------------------------------------------------------
     def current_session_id(self) -> int | None:
         item = self.list.currentItem()
         return None if item is None else int(item.data(SESSION_ROLE))
+
+    def neighbour_of(self, session_id: int) -> int | None:
+        """The session listed after `session_id` (before it, if it is last), if any."""
+        ids = [s.id for s in self._sessions.list()]
+        if session_id not in ids or len(ids) < 2:
+            return None
+        index = ids.index(session_id)
+        return ids[index + 1] if index + 1 < len(ids) else ids[index - 1]
 
     def select_session(self, session_id: int) -> None:
         for row in range(self.list.count()):
@@ -176,7 +204,10 @@ class SessionsPanel(Panel):
                 self.list.setCurrentRow(row)
                 return
 
-    def new_session(self) -> int:
+    def new_session(self) -> int | None:
+        if self.read_only:
+            self.status_message.emit("No new session: this window is read-only.")
+            return None
         self.search.clear()
         session_id = self._sessions.create()
         self._bus.sessions_changed.emit()
@@ -192,7 +223,7 @@ class SessionsPanel(Panel):
     def delete_current(self) -> None:
         session_id = self.current_session_id()
         summary = self._sessions.get(session_id) if session_id is not None else None
-        if summary is None:
+        if summary is None or self.read_only:
             return
         self._undo.push(_DeleteSession(self, summary.id, summary.title))
         self.status_message.emit(f"Deleted “{summary.title}”. Edit ▸ Undo (Ctrl+Z) brings it back.")

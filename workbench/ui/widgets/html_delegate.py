@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
 
 HTML_ROLE = Qt.ItemDataRole.UserRole + 10
 
@@ -17,7 +22,7 @@ class HtmlDelegate(QStyledItemDelegate):
         doc.setDefaultFont(option.font)
         doc.setDocumentMargin(4)
         doc.setHtml(index.data(HTML_ROLE) or "")
-        doc.setTextWidth(max(option.rect.width(), 120))
+        doc.setTextWidth(max(_row_width(option), 120))
         return doc
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
@@ -47,3 +52,13 @@ class HtmlDelegate(QStyledItemDelegate):
         self.initStyleOption(option, index)
         doc = self._document(option, index)
         return QSize(int(doc.idealWidth()), int(doc.size().height()))
+
+
+def _row_width(option: QStyleOptionViewItem) -> int:
+    """The width a row is painted at: the list's own width. A list asks for size hints with an
+    empty or stale rect, and a height laid out at the wrong width leaves gaps under (or clips)
+    titles that wrap."""
+    view = option.widget
+    if isinstance(view, QAbstractItemView):
+        return view.viewport().width() - 2 * getattr(view, "spacing", lambda: 0)()
+    return option.rect.width()

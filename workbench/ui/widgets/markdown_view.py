@@ -8,27 +8,35 @@ Huge answers are capped so no pass takes long, whatever their shape: a block lon
 `BLOCK_CAP` (Qt's layout of one long paragraph costs more than its length) shows its first part
 and a "Show all" link to a plain-text dialog; while the open tail is that long only its link's
 size label changes, so an append costs its delta, not the tail. Past `TOTAL_CAP` characters the
-rest of the message is left to "Show all", and a pass renders at most `PASS_BLOCKS` blocks or
-`PASS_CHARS` characters, leaving the rest for the next frame (5,000 code fences arrive at once).
+rest of the message is left to "Show all", and never split into blocks at all.
+
+Nothing in a pass scales with the message: received text waits in `_unfed` and is split into
+blocks `FEED_SLICE` characters at a time for at most `FEED_BUDGET_S` (and `FEED_LINES`), and
+only while fewer than a pass's worth of blocks wait to be rendered; a pass renders at most
+`PASS_BLOCKS` blocks or `PASS_CHARS` characters, and stops at `PASS_BUDGET_S` once it did
+`PASS_MIN_BLOCKS`. Whatever is left goes on in the next event-loop turn, so opening a 20 MB
+message costs what its first screenful does.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections import deque
 from html import escape
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
+    QCursor,
     QDesktopServices,
     QPalette,
     QTextCursor,
     QTextFormat,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QApplication, QFrame, QSizePolicy, QTextBrowser, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QSizePolicy, QTextBrowser, QToolTip, QWidget
 
-from workbench.core.markdown import BlockSplitter, References, reference_definitions, render_block
+from workbench.core.markdown import BlockSplitter, References, render_block, with_definitions
 from workbench.ui.widgets.full_text_dialog import FullTextDialog, size_label
 
 FRAME_MS = 16  # deltas arriving within one frame are painted together
@@ -39,7 +47,13 @@ BLOCK_CAP = 20_000  # characters of one block laid out; a longer one is shown fo
 PREVIEW_CHARS = 3_000  # what a folded block shows of itself
 TOTAL_CAP = 200_000  # characters of a message laid out; the rest is behind "Show all"
 PASS_BLOCKS = 40  # finished blocks rendered in one pass (a highlighted one costs ~1 ms)...
-PASS_CHARS = 10_000  # ...or this many characters of them, whichever comes first
+PASS_CHARS = 10_000  # ...or this many characters of them, whichever comes first...
+PASS_BUDGET_S = 0.008  # ...or until rendering took this long, once PASS_MIN_BLOCKS are done
+PASS_MIN_BLOCKS = 16  # so a short message is always shown whole in its first pass
+FEED_SLICE = 16_000  # characters handed to the block splitter at once
+FEED_BUDGET_S = 0.004  # splitting per pass: it is Python, per line (20 MB of short lines: 0.4 s)
+FEED_LINES = 5_000  # ...and at most this many lines of it (a long line costs no more)
+COPIED_TIP = "Copied"
 
 
 def _folded_html(preview: str, href: str, size: int) -> str:
@@ -118,24 +132,33 @@ class MarkdownView(QTextBrowser):
 
     def _reset(self) -> None:
         self._received: list[str] = []
-        self._pending: list[str] = []
-        self._splitter = BlockSplitter()
-        self._blocks: list[str] = []  # finished blocks' markdown, kept to re-render on theme change
-        self._code: list[str] = []  # code of finished blocks; copy:<n> indexes this, then the tail
         self._received_chars = 0
+        self._unfed: deque[str] = deque()  # received, not yet split into blocks, in order
+        self._unfed_at = 0  # characters of _unfed[0] already split
+        self._fed_chars = 0  # characters handed to the splitter
+        self._dirty = False  # appended since the last update
+        self._ended = False  # finish() was called: the open block ends once all is split
+        self._closed = False  # ...and it did
+        self._whole = False  # set_markdown gave the whole text (no appends since)
+        self._splitter = BlockSplitter()
+        self._definitions_known = 0  # of the splitter's candidate definition lines, parsed
+        self._finished_references: References = {}  # what those lines define
+        self._open_definition: str | None = None  # the unfinished last line, if it may be one
         self._references: References = {}  # `[label]: url` lines, for `![alt][label]` anywhere
+        self._references_stale = False  # definitions came after blocks that may use them
         self._reset_shown()
         self._height = 0
 
     def _reset_shown(self) -> None:
         """Forgets what the document shows (not what was received), to show it afresh."""
         self._queue: deque[str] = deque()  # finished blocks not rendered yet, in order
-        self._blocks = []
-        self._code = []
+        self._blocks: list[str] = []  # finished blocks' markdown, kept to re-render them
+        self._code: list[str] = []  # code of finished blocks; copy:<n> indexes this, then the tail
         self._tail_code: tuple[str, ...] = ()
         self._folds: list[str] = []  # full text of folded finished blocks; show:<n> indexes it
         self._shown_chars = 0  # characters of finished blocks laid out
         self._overflow = False  # TOTAL_CAP reached: later blocks are behind "show:all"
+        self._requeued = 0  # blocks shown before and queued again (a re-render): never dropped
         self._tail_key: str | None = None  # what a folded tail shows, to skip unchanged repaints
         self._tail_start = 0
         self._finished_shown = False  # any finished block in the document (an <hr> may be at 0)
@@ -149,14 +172,22 @@ class MarkdownView(QTextBrowser):
             self._received = ["".join(self._received)]
         return self._received[0] if self._received else ""
 
+    @property
+    def received_chars(self) -> int:
+        """How much text there is, without joining it."""
+        return self._received_chars
+
     def set_markdown(self, text: str) -> None:
-        """Shows `text` as the whole content, at once; `append` may continue it."""
+        """Shows `text` as the whole content; `append` may continue it. Only the first part is
+        laid out now, the rest over the next event-loop turns (see the module's doc)."""
         self._timer.stop()
         self._reset()
         self._received.append(text)
         self._received_chars = len(text)
-        self._references = _references_in(text)
-        self._apply(self._splitter.feed(text))
+        self._whole = True
+        if text:
+            self._unfed.append(text)
+        self._apply()
 
     def append(self, delta: str) -> None:
         """Adds streamed text. Cheap: it is painted with the rest of this frame's deltas."""
@@ -164,28 +195,30 @@ class MarkdownView(QTextBrowser):
             return
         self._received.append(delta)
         self._received_chars += len(delta)
-        self._pending.append(delta)
+        self._whole = False
+        self._dirty = True
+        if not self._overflow:  # past the cap nothing more is split or shown, only counted
+            self._unfed.append(delta)
         if not self._timer.isActive():
-            self._timer.start()
+            self._timer.start(FRAME_MS)
 
     def flush(self) -> None:
         """Applies the buffered deltas now instead of at the end of the frame."""
         self._timer.stop()
-        if self._pending:
-            delta = "".join(self._pending)
-            self._pending.clear()
-            self._apply(self._splitter.feed(delta))
-        elif self._queue:
-            self._apply([])
+        if self._dirty or self._more():
+            self._apply()
 
     def finish(self) -> None:
         """The stream ended: the open tail becomes a finished block."""
-        self.flush()
-        text = self.text()
-        if _references_in(text) != self._references:
-            # Definitions came after the blocks that use them (they usually sit at the end).
-            self.set_markdown(text)
-        self._apply(self._splitter.finish())
+        self._timer.stop()
+        self._ended = True
+        self._apply()
+
+    def _more(self) -> bool:
+        """Blocks wait to be laid out, or text to be split (unless past the cap)."""
+        if self._queue:
+            return True
+        return not self._overflow and bool(self._unfed or (self._ended and not self._closed))
 
     def code_text(self, index: int) -> str:
         """Raw text of the index-th code block (the target of link `copy:<index>`)."""
@@ -206,9 +239,8 @@ class MarkdownView(QTextBrowser):
         if dark == self._dark:
             return
         self._dark = dark
-        blocks = [*self._blocks, *self._queue]
-        self._reset_shown()
-        self._apply(blocks)
+        self._rerender()
+        self._apply()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -217,14 +249,19 @@ class MarkdownView(QTextBrowser):
 
     # -- the update --------------------------------------------------------------------------
 
-    def _apply(self, finished: list[str]) -> None:
-        self._queue.extend(finished)
-        batch = self._take_batch()
-        htmls = [self._finished_html(block) for block in batch]  # before the tail's code indices
+    def _apply(self) -> None:
+        started = time.perf_counter()
+        self._queue.extend(self._split_some(started + FEED_BUDGET_S))
+        self._learn_definitions()
+        if self._references_stale and not self._unfed and (self._ended or self._whole):
+            self._rerender()  # once all is split: definitions at the end of a whole text
+        batch = self._take_batch(started + FEED_BUDGET_S + PASS_BUDGET_S)
+        self._dirty = False
+        if self._more():
+            self._timer.start(0)  # the rest in the next event-loop turn, after a paint
         if self._queue:  # the tail comes after blocks still waiting: shown when they are
             tail_key, tail_html, tail_code = self._tail_key, "", self._tail_code
-            self._timer.start()
-        else:
+        else:  # (while splitting goes on, the tail as split so far)
             tail_key, tail_html, tail_code = self._tail_region()
         if not batch and tail_key is not None and tail_key == self._tail_key:
             return  # a folded tail grew, and its label reads the same: nothing to lay out
@@ -244,11 +281,14 @@ class MarkdownView(QTextBrowser):
         if formats is not None:
             cursor.setBlockFormat(formats[0])
             cursor.setBlockCharFormat(formats[1])
-        for block, html in zip(batch, htmls, strict=True):
+        # One insert for the batch: Qt parses and lays out one fragment, each block in it
+        # keeping its own format, at a fraction of the cost of a fragment per block.
+        html = "\n".join(html for _block, html in batch if html)
+        if html:
             _append_html(cursor, html, into_empty_document=empty)
-            empty = empty and not html
-            self._finished_shown = not empty
-            self._blocks.append(block)
+            empty = False
+            self._finished_shown = True
+        self._blocks += [block for block, _html in batch]
         self._tail_start = cursor.position()
         self._tail_key, self._tail_code = tail_key, tail_code
         if tail_html:
@@ -256,18 +296,86 @@ class MarkdownView(QTextBrowser):
         cursor.endEditBlock()
         self.updated.emit()
 
-    def _take_batch(self) -> list[str]:
-        """The queued blocks this pass lays out; past TOTAL_CAP, blocks are only dropped from
-        the queue, since "show:all" shows them from the received text."""
-        batch: list[str] = []
+    def _split_some(self, deadline: float) -> list[str]:
+        """Blocks finished by the next slices of received text: while fewer than a pass's worth
+        wait, for at most the time left before `deadline` and FEED_LINES. Past the cap nothing
+        is split."""
+        finished: list[str] = []
+        lines = 0
+        while (
+            self._unfed
+            and not self._overflow
+            and len(self._queue) + len(finished) < PASS_BLOCKS
+            and lines < FEED_LINES
+        ):
+            piece, at = self._unfed[0], self._unfed_at
+            lines += piece.count("\n", at, at + FEED_SLICE)
+            if len(piece) - at <= FEED_SLICE:
+                self._unfed.popleft()
+                self._unfed_at = 0
+                finished += self._splitter.feed(piece[at:] if at else piece)
+                self._fed_chars += len(piece) - at
+            else:  # an offset into a long text, so each slice copies only itself
+                self._unfed_at = at + FEED_SLICE
+                finished += self._splitter.feed(piece[at : at + FEED_SLICE])
+                self._fed_chars += FEED_SLICE
+            if time.perf_counter() > deadline:
+                break
+        if self._overflow:
+            self._unfed.clear()
+            self._unfed_at = 0
+        elif self._ended and not self._unfed and not self._closed:
+            self._closed = True
+            finished += self._splitter.finish()
+        return finished
+
+    def _learn_definitions(self) -> None:
+        lines = self._splitter.definitions
+        # The unfinished last line counts too (a whole text's last line has no newline), but is
+        # not kept: while streaming it may be half of a definition.
+        last = self._splitter.open_definition() if not self._unfed else None
+        if len(lines) == self._definitions_known and last == self._open_definition:
+            return
+        known = self._references
+        self._finished_references = with_definitions(
+            self._finished_references, lines[self._definitions_known :]
+        )
+        self._definitions_known, self._open_definition = len(lines), last
+        self._references = self._finished_references
+        if last is not None:
+            self._references = with_definitions(self._references, [last])
+        if self._references != known and self._finished_shown:
+            self._references_stale = True
+
+    def _rerender(self) -> None:
+        """Shows the finished blocks afresh (new definitions, another theme), a pass at a time."""
+        self._references_stale = False
+        blocks = [*self._blocks, *self._queue]
+        overflow = self._overflow
+        self._reset_shown()
+        self._overflow = overflow
+        self._queue.extend(blocks)
+        self._requeued = len(self._blocks) if overflow else len(blocks)
+
+    def _take_batch(self, deadline: float) -> list[tuple[str, str]]:
+        """The queued blocks this pass lays out, with their html; past TOTAL_CAP, blocks are only
+        dropped from the queue, since "show:all" shows them from the received text."""
+        batch: list[tuple[str, str]] = []
         chars = 0
         while self._queue and len(batch) < PASS_BLOCKS and chars < PASS_CHARS:
+            if len(batch) >= PASS_MIN_BLOCKS and time.perf_counter() > deadline:
+                break
             block = self._queue.popleft()
             shown = len(block) if len(block) <= BLOCK_CAP else PREVIEW_CHARS
-            if self._overflow or (self._shown_chars and self._shown_chars + shown > TOTAL_CAP):
-                self._overflow = True
-                continue
-            batch.append(block)
+            if self._requeued:
+                self._requeued -= 1  # it was shown before: it is shown again
+            elif self._overflow or (self._shown_chars and self._shown_chars + shown > TOTAL_CAP):
+                self._overflow = True  # the rest is behind "show:all": never split or laid out
+                self._queue.clear()
+                self._unfed.clear()
+                self._unfed_at = 0
+                break
+            batch.append((block, self._finished_html(block)))
             chars += shown
             self._shown_chars += shown
         return batch
@@ -314,6 +422,9 @@ class MarkdownView(QTextBrowser):
             except (ValueError, IndexError):
                 return
             QApplication.clipboard().setText(code)
+            # Said where the user clicked (a link cannot change its own text without shifting
+            # the document under the open tail), and through code_copied to the status bar.
+            QToolTip.showText(QCursor.pos(), COPIED_TIP, self)
             self.code_copied.emit(index)
         elif url.scheme() == "show":
             self._show_all(url.path())
@@ -323,8 +434,9 @@ class MarkdownView(QTextBrowser):
     def _show_all(self, which: str) -> None:
         if which == "all":
             text = self.text()
-        elif which == "tail":
-            text = self._splitter.tail
+        elif which == "tail":  # (what is not split yet follows it: shown with it)
+            tail = self._fed_chars - self._splitter.tail_length
+            text = self.text()[tail:] if self._unfed else self._splitter.tail
         elif which.isdigit() and int(which) < len(self._folds):
             text = self._folds[int(which)]
         else:
@@ -356,8 +468,3 @@ class MarkdownView(QTextBrowser):
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         event.ignore()  # let the surrounding scroll area scroll the conversation
-
-
-def _references_in(text: str) -> References:
-    # Most answers define nothing: skip the parse unless a definition could be there.
-    return reference_definitions(text) if "]:" in text else {}

@@ -4,10 +4,11 @@ when the chosen model does not take them."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,10 +27,48 @@ from PySide6.QtWidgets import (
 
 from workbench.core.model_traits import ModelTraits, unsupported_reason
 from workbench.core.runs import REASONING_EFFORTS, RESPONSE_FORMATS, RunParams
+from workbench.ui.theme import ErrorLabel
 
 UNSET = "default"
 MIN_WIDTH = 240  # the column's narrowest: every field and its arrows still in view
 FIELD_MIN_WIDTH = 72
+
+
+SCHEMA_MIN_LINES = 8  # shown while a JSON schema is asked for; it grows with the text…
+SCHEMA_MAX_LINES = 24  # …up to this, then scrolls
+SCHEMA_IDLE_LINES = 3  # greyed out (another response format): a glimpse is enough
+SCHEMA_CHECK_DELAY_MS = 400  # after the last keystroke: no check (and no red flash) per key
+SCHEMA_POLL_MS = 30
+# One worker: a big pasted schema takes jsonschema a second or more, never on the UI thread.
+_schema_checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="schema-check")
+
+
+NO_SCHEMA = "Write the JSON schema here, or choose another response format."
+
+
+def schema_text_problem(text: str) -> str | None:
+    """What is wrong with a JSON schema's text, in words, or None: the JSON error with its line
+    and column, or what jsonschema finds wrong with it as a schema."""
+    if not text.strip():
+        return NO_SCHEMA
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return (
+            f"The JSON schema is not valid JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}."
+        )
+    if not isinstance(schema, dict):
+        return "The JSON schema must be a JSON object ({…}), not a list or a single value."
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(str(part) for part in exc.path)
+        return f"Not a valid JSON schema: {exc.message}" + (f" (at {where})." if where else ".")
+    return None
 
 
 REFUSED_STYLE = "QAbstractSpinBox { border: 1px solid #b3261e; border-radius: 2px; }"
@@ -190,15 +229,21 @@ class ParamsForm(QScrollArea):
         self.response_format.addItems(list(RESPONSE_FORMATS))
         self.json_schema = QPlainTextEdit(inner, objectName="json_schema")
         self.json_schema.setPlaceholderText('{"type": "object", "properties": {…}}')
-        self.json_schema.setMaximumHeight(120)
         # Tab moves on here too (no keyboard trap at the column's end); pasted schemas keep theirs.
         self.json_schema.setTabChangesFocus(True)
-        self.schema_error = QLabel(inner, objectName="schema_error")
-        self.schema_error.setStyleSheet("color: #b3261e;")
+        self.schema_error = ErrorLabel(inner, objectName="schema_error")
         self.schema_error.setWordWrap(True)
+        self.schema_error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.schema_error.hide()
+        # The schema is checked once typing pauses, by a worker thread (see schema_text_problem).
+        self._schema_timer = QTimer(self, singleShot=True, interval=SCHEMA_CHECK_DELAY_MS)
+        self._schema_timer.timeout.connect(self._start_schema_check)
+        self._schema_poll = QTimer(self, interval=SCHEMA_POLL_MS)
+        self._schema_poll.timeout.connect(self._collect_schema_check)
+        self._schema_check: tuple[str, Future[str | None]] | None = None
+        self._checked: tuple[str, str | None] = ("", NO_SCHEMA)  # the last text checked, and why
         # Why a typed number was refused ("Temperature is 0–2"), until a valid one is entered.
-        self.input_error = QLabel(inner, objectName="param_error", wordWrap=True)
-        self.input_error.setStyleSheet("color: #b3261e;")
+        self.input_error = ErrorLabel(inner, objectName="param_error", wordWrap=True)
         self.input_error.hide()
         self.rows: dict[str, QWidget] = {
             "model": self.model,
@@ -235,8 +280,12 @@ class ParamsForm(QScrollArea):
         for before, after in pairwise(chain):
             QWidget.setTabOrder(before, after)
         form.addRow("", self.input_error)
-        form.addRow("JSON schema", self.json_schema)
-        form.addRow("", self.schema_error)
+        # Label above, box and its problem below at the column's full width: a schema is wide.
+        schema_label = QLabel("JSON schema", inner)
+        schema_label.setBuddy(self.json_schema)
+        form.addRow(schema_label)
+        form.addRow(self.json_schema)
+        form.addRow(self.schema_error)
         outer.addStretch(1)
         self.setWidget(inner)
         self._traits: ModelTraits | None = None
@@ -336,16 +385,24 @@ class ParamsForm(QScrollArea):
         self._update_schema_row()
 
     def schema_problem(self) -> str | None:
-        """Why the request cannot be sent as it stands, or None."""
+        """Why the request cannot be sent as it stands, or None. Asked at Send: a problem is
+        also shown under the box, scrolled into view, whether or not the typing check ran."""
         if self.response_format.currentText() != "json_schema":
             return None
-        try:
-            schema = json.loads(self.json_schema.toPlainText() or "null")
-        except ValueError as exc:
-            return f"The JSON schema is not valid JSON: {exc}"
-        if not isinstance(schema, dict):
-            return "The JSON schema must be a JSON object."
-        return None
+        text = self.json_schema.toPlainText()
+        checked, problem = self._checked
+        if checked != text:
+            problem = schema_text_problem(text)
+            self._checked = (text, problem)
+        self._schema_timer.stop()
+        self._show_schema_problem(problem)
+        if problem:  # once the column is laid out with it (it may have just been shown)
+            QTimer.singleShot(0, self, self._scroll_to_schema_problem)
+        return problem
+
+    def _scroll_to_schema_problem(self) -> None:
+        self.ensureWidgetVisible(self.json_schema, 0, 0)
+        self.ensureWidgetVisible(self.schema_error, 0, 8)
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and self.widget() is not None:
@@ -377,6 +434,52 @@ class ParamsForm(QScrollArea):
     def _update_schema_row(self) -> None:
         wants_schema = self.response_format.currentText() == "json_schema"
         self.json_schema.setEnabled(wants_schema)
-        problem = self.schema_problem()
+        self._fit_schema_box()
+        if not wants_schema:
+            self._schema_timer.stop()
+            self._show_schema_problem(None)
+        elif self._checked[0] != self.json_schema.toPlainText():
+            self._schema_timer.start()  # restarted by each change: checked once typing pauses
+        else:
+            self._show_schema_problem(self._checked[1], typing=True)
+
+    def _fit_schema_box(self) -> None:
+        """Room for SCHEMA_MIN_LINES lines while a schema is asked for, growing with the text."""
+        box = self.json_schema
+        if box.isEnabled():
+            lines = min(max(box.document().lineCount(), SCHEMA_MIN_LINES), SCHEMA_MAX_LINES)
+        else:
+            lines = SCHEMA_IDLE_LINES
+        margins = 2 * (box.frameWidth() + round(box.document().documentMargin()))
+        box.setFixedHeight(lines * box.fontMetrics().lineSpacing() + margins)
+
+    def _start_schema_check(self) -> None:
+        text = self.json_schema.toPlainText()
+        if self._schema_check is not None and self._schema_check[0] == text:
+            return  # that very text is being checked
+        self._schema_check = (text, _schema_checks.submit(schema_text_problem, text))
+        self._schema_poll.start()
+
+    def _collect_schema_check(self) -> None:
+        if self._schema_check is None or not self._schema_check[1].done():
+            return
+        (text, future), self._schema_check = self._schema_check, None
+        self._schema_poll.stop()
+        try:
+            problem = future.result()
+        except Exception as exc:  # the checker itself failed: say so rather than nothing
+            problem = f"The JSON schema could not be checked: {exc}"
+        self._checked = (text, problem)
+        if text != self.json_schema.toPlainText():
+            self._schema_timer.start()  # typed on meanwhile: check again
+        elif self.response_format.currentText() == "json_schema":
+            self._show_schema_problem(problem, typing=True)
+
+    def _show_schema_problem(self, problem: str | None, *, typing: bool = False) -> None:
+        if typing and problem == NO_SCHEMA:
+            problem = None  # an empty box is no mistake until Send
+        appears = bool(problem) and not self.schema_error.isVisible()
         self.schema_error.setText(problem or "")
         self.schema_error.setVisible(bool(problem))
+        if appears and typing and self.json_schema.hasFocus():  # under the box, maybe off view
+            QTimer.singleShot(0, self, lambda: self.ensureWidgetVisible(self.schema_error, 0, 8))

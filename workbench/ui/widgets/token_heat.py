@@ -478,7 +478,11 @@ class ColourLegend(QWidget):
         super().__init__(parent)
         self.setObjectName("heatmap.legend")
         self.setToolTip("Colour scale: cividis, readable with colour blindness")
-        self.name = QLabel("probability", self, styleSheet="font-weight: bold")
+        # Bold by font: a style-sheeted label kept its old colour after a light/dark switch.
+        self.name = QLabel("probability", self)
+        font = self.name.font()
+        font.setBold(True)
+        self.name.setFont(font)
         self.bar = _GradientBar(self)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

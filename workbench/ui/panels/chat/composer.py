@@ -51,7 +51,7 @@ class Composer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 4, 12, 8)
         layout.setSpacing(4)
-        self.banner = QLabel(self, objectName="edit_banner")
+        self.banner = QLabel(self, objectName="edit_banner", wordWrap=True)
         self.banner.hide()
         layout.addWidget(self.banner)
         # Why the last send did not go out, beside the draft it kept.
@@ -96,6 +96,15 @@ class Composer(QWidget):
         self._count_timer.timeout.connect(lambda: self.text_changed.emit(self.text()))
         self.editor.textChanged.connect(self._count_timer.start)
         self.editing_id: int | None = None
+        self.read_only_reason = ""
+
+    def set_read_only(self, reason: str) -> None:
+        """Nothing can be saved (another Workbench owns the data folder): say so up front."""
+        self.read_only_reason = reason
+        self.banner.setText(reason)
+        self.banner.setVisible(bool(reason))
+        self.send_button.setEnabled(not reason)
+        self.send_button.setToolTip(reason or "Send (Ctrl+Enter)")
 
     def hideEvent(self, event) -> None:
         self._count_timer.stop()  # a closing window has no count to show
@@ -119,7 +128,8 @@ class Composer(QWidget):
 
     def end_edit(self) -> None:
         self.editing_id = None
-        self.banner.hide()
+        self.banner.setText(self.read_only_reason)
+        self.banner.setVisible(bool(self.read_only_reason))
 
     def show_problem(self, text: str) -> None:
         """Say why the draft was not sent; an empty `text` clears it."""
@@ -143,7 +153,9 @@ class Composer(QWidget):
 
     def _send(self) -> None:
         text = self.text()
-        if text.strip():
+        if self.read_only_reason:
+            self.show_problem(f"Not sent: {self.read_only_reason}")
+        elif text.strip():
             self.send_requested.emit(text)
 
     def _escape(self) -> None:

@@ -22,6 +22,7 @@ FIRST_PAGE = 30  # cards built when a session opens
 PAGE = 30  # cards built at once by "Show earlier messages"
 PREFETCH_SCREENS = 2  # older cards are built while the top is less than this many screens away
 BUILD_BUDGET_S = 0.006  # building per event-loop turn: a card costs ~3 ms, a frame is 16 ms
+REVEAL_MARGIN = 40  # px above a message scrolled to (a search hit)
 
 
 class ConversationView(QScrollArea):
@@ -72,7 +73,7 @@ class ConversationView(QScrollArea):
             self._insert(message, pos, at_end=True)
         self._update_earlier()
         self._follow = True
-        QTimer.singleShot(0, self.scroll_to_bottom)
+        QTimer.singleShot(0, self, self._to_bottom_if_following)
 
     def clear(self) -> None:
         self._pin(None)
@@ -132,14 +133,22 @@ class ConversationView(QScrollArea):
         return self.cards.get(message_id)
 
     def scroll_to(self, message_id: int) -> None:
+        """Shows the message near the top of the screen, and keeps it there while the cards
+        around it are laid out (a session just opened has no geometry yet), until the user
+        scrolls."""
         card = self.ensure_built(message_id)
         if card is not None:
             self._follow = False
             card.setStyleSheet(
                 f"QFrame#{card.objectName()} {{ border: 2px solid palette(highlight); }}"
             )
-            QTimer.singleShot(0, card, lambda: self.ensureWidgetVisible(card, 0, 40))
+            self._pin(card, offset=-REVEAL_MARGIN)
+            self._keep_anchor()
             QTimer.singleShot(2500, card, lambda: card.setStyleSheet(""))
+
+    def _to_bottom_if_following(self) -> None:
+        if self._follow:  # not when a search hit was scrolled to meanwhile
+            self.scroll_to_bottom()
 
     def scroll_to_bottom(self) -> None:
         bar = self.verticalScrollBar()
@@ -173,12 +182,15 @@ class ConversationView(QScrollArea):
         card = self._layout.itemAt(low).widget()
         return card if isinstance(card, MessageCard) else None
 
-    def _pin(self, card: MessageCard | None) -> None:
+    def _pin(self, card: MessageCard | None, offset: int | None = None) -> None:
+        """Keeps `card` where it is on screen (or `offset` px below the top when given)."""
         if self._anchor is not None:
             self._anchor[0].removeEventFilter(self)
         self._anchor = None
         if card is not None:
-            self._anchor = (card, self.verticalScrollBar().value() - card.y())
+            if offset is None:
+                offset = self.verticalScrollBar().value() - card.y()
+            self._anchor = (card, offset)
             card.installEventFilter(self)
 
     def _keep_anchor(self) -> None:
@@ -199,8 +211,8 @@ class ConversationView(QScrollArea):
     # --- following the stream ------------------------------------------------------------------
     def _scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
-        self._follow = value >= bar.maximum() - 4
         if not self._anchoring:  # the user scrolled: what is on top of the screen now stays
+            self._follow = value >= bar.maximum() - 4
             self._pin(None if self._follow else self._top_card())
         self._schedule_prefetch()
 

@@ -17,18 +17,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.run_text import retry_line, stats_line, waiting_line
+from workbench.core.run_text import retry_line, stats_line, stats_parts, waiting_line
 from workbench.core.runs import RetryScheduled, RunError, RunRecord
 from workbench.core.sessions import Message, MessageStatus, Role
 from workbench.core.tree import Position
+from workbench.ui.theme import PALETTE_EVENTS, QuietLabel, palette_is_dark
 from workbench.ui.widgets.markdown_view import MarkdownView
 
+# Text, light-palette colour, dark-palette colour: each at least 4.5:1 on its window.
 _STATUS_BADGES = {
-    MessageStatus.STREAMING: ("answering…", "#2f6fbf"),
-    MessageStatus.STOPPED: ("stopped", "#8a6d00"),
-    MessageStatus.INTERRUPTED: ("interrupted", "#b35900"),
-    MessageStatus.ERROR: ("failed", "#b3261e"),
+    MessageStatus.STREAMING: ("answering…", "#1f5fa8", "#6ea8fe"),
+    MessageStatus.STOPPED: ("stopped", "#7a6000", "#d9b44a"),
+    MessageStatus.INTERRUPTED: ("interrupted", "#a04f00", "#f0a050"),
+    MessageStatus.ERROR: ("failed", "#b3261e", "#f28b82"),
 }
+INFO_SEPARATOR = " · "
+MODEL_MIN_PX = 120  # less room than this, the model's name gets a line of its own
 WAIT_TICK_MS = 250  # how often the waiting note's seconds are brought up to date
 
 
@@ -56,11 +60,14 @@ class MessageCard(QFrame):
         self.body.setObjectName("message_body")
         self.body.set_markdown(message.content)
         self.body.viewport().installEventFilter(self)
+        self.body.code_copied.connect(lambda _i: self.copied.emit("Code block copied."))
         layout.addWidget(self.body)
         self._continue_problem: str | None = None
-        self.notice = QLabel(self, objectName="run_notice")
+        self.stats = InfoLine(self)
+        self.stats.hide()  # until the run's figures are in
+        layout.addWidget(self.stats)
+        self.notice = QuietLabel(self, objectName="run_notice")
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("color: palette(mid);")
         self.notice.hide()
         layout.addWidget(self.notice)
         # Until the first token, the note says what the app waits for and for how long: a silent
@@ -83,12 +90,7 @@ class MessageCard(QFrame):
         row.addWidget(self.who)
         self.badge = QLabel(self, objectName="status_badge")
         row.addWidget(self.badge)
-        self.stats = QLabel(self, objectName="run_stats")
-        self.stats.setStyleSheet("color: palette(mid);")
-        # The stats give way (clipped) before the buttons do when the window is narrow.
-        self.stats.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.stats.setMinimumWidth(0)
-        row.addWidget(self.stats, 1)
+        row.addStretch(1)  # the run's figures have a line of their own, under the answer
         if position.count > 1:
             row.addWidget(self._tool("‹", "Previous version", position.previous_id))
             self.branch_label = QLabel(f"{position.index + 1}/{position.count}", self)
@@ -153,22 +155,29 @@ class MessageCard(QFrame):
     # --- updates -------------------------------------------------------------------------------
     def set_status(self, status: MessageStatus) -> None:
         self.status = status
-        text, colour = _STATUS_BADGES.get(status, ("", ""))
-        self.badge.setText(
-            f'<span style="color:{colour}">{text}</span>' if text else "",
-        )
+        self._show_badge()
         if self.message.role is Role.ASSISTANT:
             busy = status is MessageStatus.STREAMING
             self.regenerate_button.setEnabled(not busy)
             self.continue_button.setEnabled(
-                not busy and bool(self.body.text()) and self._continue_problem is None
+                not busy and self.body.received_chars > 0 and self._continue_problem is None
             )
         if status is not MessageStatus.ERROR:
             self.error_box.hide()
-        if status is MessageStatus.STREAMING and not self.body.text():
+        if status is MessageStatus.STREAMING and not self.body.received_chars:
             self._start_waiting()
         elif status is not MessageStatus.STREAMING:
             self.stop_waiting()
+
+    def _show_badge(self) -> None:
+        text, light, dark = _STATUS_BADGES.get(self.status, ("", "", ""))
+        colour = dark if palette_is_dark(self.palette()) else light
+        self.badge.setText(f'<span style="color:{colour}">{text}</span>' if text else "")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in PALETTE_EVENTS and hasattr(self, "status"):
+            self._show_badge()  # the light palette's colours are hard to read on dark
 
     def set_continue_problem(self, problem: str | None) -> None:
         """Endpoints that cannot carry on from a prefix get Continue greyed out, saying why."""
@@ -211,7 +220,7 @@ class MessageCard(QFrame):
     def _show_waiting(self) -> None:
         if self._waiting_since is None:
             return
-        if self.body.text():  # the first token arrived: nothing is awaited any more
+        if self.body.received_chars:  # the first token arrived: nothing is awaited any more
             self.stop_waiting()
             return
         elapsed = time.monotonic() - self._waiting_since
@@ -236,14 +245,54 @@ class MessageCard(QFrame):
     def show_record(self, record: RunRecord) -> None:
         self.stop_waiting()
         self.notice.hide()
-        self.stats.setText(stats_line(record))
-        self.stats.setToolTip(self.stats.text())  # the row may clip it
+        self.stats.set_record(record)
         if record.error is not None:
             self.show_error(record.error)
 
     def copy_text(self) -> None:
         QApplication.clipboard().setText(self.body.text())
         self.copied.emit("Message copied.")
+
+
+class InfoLine(QuietLabel):
+    """'model · first token 210 ms · total 1.3 s · 45 tok/s · 12→57 tokens · $0.0004': short of
+    room, the model's name is elided in the middle (whole in the tooltip); a figure is never cut,
+    the line wraps between figures instead."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent, objectName="run_stats")
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._model = ""
+        self._figures = ""
+
+    def set_record(self, record: RunRecord) -> None:
+        model, figures = stats_parts(record)
+        self._model = model
+        # Non-breaking spaces inside a figure: a wrap falls between figures, never in one.
+        self._figures = INFO_SEPARATOR.join(f.replace(" ", "\u00a0") for f in figures)
+        self.setToolTip(stats_line(record))
+        self.show()
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if not self._model:
+            self.setText(self._figures)
+            return
+        metrics = self.fontMetrics()
+        width = self.contentsRect().width()
+        room = width - metrics.horizontalAdvance(INFO_SEPARATOR + self._figures)
+        if room >= MODEL_MIN_PX:  # one line: the model's name gives way
+            model = metrics.elidedText(self._model, Qt.TextElideMode.ElideMiddle, room)
+            self.setText(INFO_SEPARATOR.join(p for p in (model, self._figures) if p))
+        else:  # the name on a line of its own, the figures under it (wrapping between figures)
+            model = metrics.elidedText(self._model, Qt.TextElideMode.ElideMiddle, width)
+            self.setText(f"{model}\n{self._figures}" if self._figures else model)
 
 
 def _escape(text: str) -> str:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from shiboken6 import Shiboken
 
-from workbench.core import export
 from workbench.core.model_traits import prefix_continuation_problem
 from workbench.core.run_errors import describe_store_failure
 from workbench.core.runs import ErrorKind, RunParams, RunRecord
-from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
+from workbench.core.sessions import Message, MessageStatus, Role
 from workbench.core.tree import MessageTree
 from workbench.services.chat_service import ChatService, ChatSettings
 from workbench.services.model_catalog import CatalogError, ModelCatalog
@@ -24,17 +26,18 @@ from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
 from workbench.ui.context_guard import window_allows
 from workbench.ui.panel_contract import Panel
+from workbench.ui.panels.chat import exporting
 from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
+from workbench.ui.panels.chat.deleting import delete_subtree
 from workbench.ui.panels.chat.message_card import MessageCard
 from workbench.ui.panels.chat.streaming import AnswerStreams
+from workbench.ui.panels.chat.texts import EMPTY_TEXT, READ_ONLY_TEXT
+from workbench.ui.panels.chat.token_tally import TokenTally
 from workbench.ui.tasks import BackgroundTasks
 from workbench.ui.widgets.params_form import ParamsForm
 
-EMPTY_TEXT = (
-    "Ask anything. Your messages are saved as you send them; "
-    "answers are saved while they stream, so nothing is lost if the app closes."
-)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,23 +52,10 @@ class ChatDeps:
     budget: BudgetGuard | None = None  # asked before each run; None: no budget to keep
 
 
-class _DeleteMessages(QUndoCommand):
-    def __init__(self, panel: ChatPanel, ids: list[int], leaf_after: int | None) -> None:
-        super().__init__(f"Delete {len(ids)} message" + ("s" if len(ids) > 1 else ""))
-        self.panel, self.ids, self.leaf_after = panel, ids, leaf_after
-        self.session_id = panel.session_id
-        self.leaf_before = panel.leaf_id
-
-    def redo(self) -> None:
-        self.panel.deps.store.conversation.hide(self.ids)
-        self.panel.reopen(self.session_id, self.leaf_after)
-
-    def undo(self) -> None:
-        self.panel.deps.store.conversation.unhide(self.ids)
-        self.panel.reopen(self.session_id, self.leaf_before)
-
-
 class ChatPanel(Panel):
+    # "Endpoint · model" that the next send in the open session goes to (the status bar).
+    sends_to = Signal(str)
+
     def __init__(self, deps: ChatDeps, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel.chat")
@@ -74,8 +64,7 @@ class ChatPanel(Panel):
         self.leaf_id: int | None = None
         self.tree = MessageTree(())
         self.path: list[Message] = []
-        self._history_tokens = 0
-        self._draft_tokens = 0
+        self._forks: set[int] = set()  # fork answers still being written, to say when they end
         # The endpoint the open session (or the next new one) sends to and the model box lists.
         self.endpoint_id: str = deps.chat.runs.endpoint(None).id
 
@@ -83,6 +72,9 @@ class ChatPanel(Panel):
         self.composer = Composer(self)
         self.params = ParamsForm(self)
         self.streams = AnswerStreams(self)
+        self.tally = TokenTally(
+            self.composer, deps.tokens, deps.tasks, lambda: self.traits.context_window
+        )
         left = QWidget(self)
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
@@ -104,7 +96,9 @@ class ChatPanel(Panel):
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
         self.composer.edit_last_requested.connect(self.edit_last)
-        self.composer.text_changed.connect(self._count_draft)
+        self.composer.text_changed.connect(
+            lambda text: self.tally.count_draft(self.params.params().model, text)
+        )
         self.params.changed.connect(self._save_settings)
         self.params.model_changed.connect(self._model_changed)
         self.streams.finished.connect(self._answer_finished)
@@ -113,9 +107,12 @@ class ChatPanel(Panel):
         deps.bus.session_deleted.connect(self._session_deleted)
         deps.bus.active_endpoint_changed.connect(self._active_endpoint_changed)
         deps.bus.fork_requested.connect(self.fork)
+        deps.bus.schema_chosen.connect(self._use_schema)  # the Schema Editor's "Use in chat"
         # New Session (Ctrl+N): the cursor goes where the user writes.
         deps.bus.new_session_requested.connect(lambda: self.composer.editor.setFocus())
         self.view.show_path([], lambda _i: None, EMPTY_TEXT)  # type: ignore[arg-type,return-value]
+        if deps.store.read_only:
+            self.composer.set_read_only(READ_ONLY_TEXT)
         self._apply_traits()
 
     # --- sessions ------------------------------------------------------------------------------
@@ -164,9 +161,24 @@ class ChatPanel(Panel):
                 wanted = self.tree.latest_leaf()
             self.path = self.tree.path_to(wanted)
             self.leaf_id = self.path[-1].id if self.path else None
-            conversation.set_current_leaf(session_id, self.leaf_id)
+            # Which branch is shown is remembered for next time; not worth an error if not.
+            with contextlib.suppress(StoreError), self.deps.store.failures():
+                conversation.set_current_leaf(session_id, self.leaf_id)
         self.view.show_path(self.path, self.tree.position, EMPTY_TEXT)
         self._count_history()
+        self._follow_shown_answer()
+
+    def _follow_shown_answer(self) -> None:
+        """Panels showing an answer (Token Confidence, Inspector) move with the chat: when the
+        answer they show is no longer on screen, they show the newest one that is, or none."""
+        state = self.deps.bus.state
+        if state.run_id is not None and state.answer_id is None:
+            return  # they show a Compare column's answer, which is not the chat's to change
+        if state.answer_id is not None and any(m.id == state.answer_id for m in self.path):
+            return
+        newest = next((m.id for m in reversed(self.path) if m.role is Role.ASSISTANT), None)
+        if newest != state.answer_id:
+            self.deps.bus.answer_selected.emit(newest)
 
     def _session_deleted(self, session_id: int) -> None:
         if session_id == self.session_id:
@@ -196,7 +208,7 @@ class ChatPanel(Panel):
         if problem:
             self.status_message.emit(problem)
             return
-        if not self._budget_allows(self._history_tokens + self._draft_tokens):
+        if not self._budget_allows(self.tally.prompt_tokens()):
             return  # nothing stored, nothing sent: the draft stays in the composer
         try:
             with self.deps.store.failures():
@@ -217,6 +229,15 @@ class ChatPanel(Panel):
         self.composer.editor.clear()
         self._show_and_start(session_id, answer)
 
+    def _stored(self, what: str, write: Callable[[], T]) -> T | None:
+        """A store write the user asked for; if the store refuses, it is said and None returned."""
+        try:
+            with self.deps.store.failures():
+                return write()
+        except StoreError as problem:
+            self._store_failed(problem, what)
+            return None
+
     def _store_failed(self, problem: StoreError, what: str) -> None:
         again = " Ctrl+Enter sends it again." if problem.can_retry else ""
         self.composer.show_problem(f"{what}: {problem} {problem.advice}{again}")
@@ -228,28 +249,39 @@ class ChatPanel(Panel):
             return
         if message.status is MessageStatus.STREAMING:
             return
-        if not self._budget_allows(self._history_tokens):
+        if not self._budget_allows(self.tally.prompt_tokens(with_draft=False)):
             return
-        answer = self.deps.chat.add_answer(self.session_id, message.parent_id)
-        self._show_and_start(self.session_id, answer)
+        chat = self.deps.chat
+        session_id, question = self.session_id, message.parent_id
+        answer = self._stored("Not regenerated", lambda: chat.add_answer(session_id, question))
+        if answer is not None:
+            self._show_and_start(session_id, answer)
 
     def continue_answer(self, message_id: int) -> None:
         message = self.tree.by_id.get(message_id)
         if message is None or self.session_id is None or message.parent_id is None:
             return
-        if not self._budget_allows(self._history_tokens):
+        if not self._budget_allows(self.tally.prompt_tokens(with_draft=False)):
             return
-        prefix = self.deps.chat.begin_continue(message)
-        self._show_and_start(self.session_id, message_id, prefix)
+        prefix = self._stored("Not continued", lambda: self.deps.chat.begin_continue(message))
+        if prefix is not None:
+            self._show_and_start(self.session_id, message_id, prefix)
 
     def fork(self, message_id: int, prefix: str) -> None:
         """A new answer next to `message_id` that starts with `prefix` (an alternative token)."""
-        if not self._budget_allows(self._history_tokens):
+        problem = self.deps.chat.continue_problem(message_id)
+        if problem is not None:  # refused before anything is stored or sent
+            self.status_message.emit(f"Not forked: {problem}")
             return
-        fork = self.deps.chat.add_fork(message_id)
+        if not self._budget_allows(self.tally.prompt_tokens(with_draft=False)):
+            return
+        fork = self._stored("Not forked", lambda: self.deps.chat.add_fork(message_id))
         if fork is None:
             return
         self.open_session(fork.session_id)
+        self._forks.add(fork.id)
+        tail = prefix[-24:].replace("\n", " ")
+        self.status_message.emit(f"Forked at “…{tail}”: writing the new branch…")
         self._show_and_start(fork.session_id, fork.id, prefix)
 
     def _budget_allows(self, prompt_tokens: int) -> bool:
@@ -307,6 +339,10 @@ class ChatPanel(Panel):
                 card.body.set_markdown(message.content)  # tool calls or a refusal mark added
         if record.error is not None and record.error.kind is ErrorKind.STORAGE:
             self.status_message.emit(f"{record.error.title} {record.error.detail}")
+        elif record.message_id in self._forks:
+            self._forks.discard(record.message_id)
+            ended = "failed" if record.error is not None else "is written"
+            self.status_message.emit(f"The forked branch {ended}.")
         try:
             with self.deps.store.failures():
                 title = self.deps.chat.auto_title(session_id)
@@ -319,6 +355,10 @@ class ChatPanel(Panel):
             self.deps.bus.answer_selected.emit(record.message_id)
         if not self.deps.catalog.listed(self.endpoint_id):
             self.load_models()
+
+    def _use_schema(self, schema: str) -> None:
+        self.params.response_format.setCurrentText("json_schema")
+        self.params.json_schema.setPlainText(schema)
 
     # --- editing the tree ----------------------------------------------------------------------
     def edit_last(self) -> None:
@@ -336,60 +376,14 @@ class ChatPanel(Panel):
             self.reopen(self.session_id, self.tree.latest_leaf(message_id))
 
     def delete(self, message_id: int) -> None:
-        message = self.tree.by_id.get(message_id)
-        if message is None:
-            return
-        ids = self.tree.subtree(message_id)
-        for doomed in ids:
-            self.streams.stop_message(doomed)
-        siblings = [s for s in self.tree.children.get(message.parent_id, []) if s != message_id]
-        after = self.tree.latest_leaf(siblings[-1]) if siblings else message.parent_id
-        self.deps.undo.push(_DeleteMessages(self, ids, after))
-        self.status_message.emit("Deleted. Edit ▸ Undo (Ctrl+Z) brings it back.")
+        delete_subtree(self, message_id)
 
     # --- export --------------------------------------------------------------------------------
     def export_dialog(self) -> None:
-        if self.session_id is None:
-            self.status_message.emit("Open a session to export it.")
-            return
-        summary = self.deps.store.sessions.get(self.session_id)
-        name = "".join(c for c in (summary.title if summary else "") if c not in '/\\:*?"<>|')
-        path, _filter = QFileDialog.getSaveFileName(
-            self,
-            "Export Session",
-            str(Path.home() / f"{name or 'session'}.md"),
-            "Markdown (*.md);;JSON (*.json)",
-        )
-        if not path:
-            return
-        try:
-            self.export_to(Path(path))
-        except OSError as exc:
-            QMessageBox.warning(self, "Export failed", f"Could not write {path}:\n{exc}")
-        else:
-            self.status_message.emit(f"Exported to {path}")
+        exporting.export_dialog(self)
 
     def export_to(self, path: Path) -> None:
-        if self.session_id is None:
-            raise ValueError("No session is open.")
-        summary = self.deps.store.sessions.get(self.session_id)
-        title = summary.title if summary else DEFAULT_SESSION_TITLE
-        prompt = self.params.system_prompt.toPlainText()
-        runs = {}
-        for message in self.path:
-            if message.run_id is not None:
-                record = self.deps.store.runs.get(message.run_id)
-                if record is not None:
-                    runs[message.run_id] = {
-                        "model": record.model,
-                        "endpoint": record.endpoint,
-                        "usage": {
-                            "prompt_tokens": record.usage.prompt_tokens,
-                            "completion_tokens": record.usage.completion_tokens,
-                        },
-                    }
-        render = export.to_json if path.suffix.lower() == ".json" else export.to_markdown
-        path.write_text(render(title, prompt, self.path, runs), encoding="utf-8")
+        exporting.export_to(self, path)
 
     # --- cards ---------------------------------------------------------------------------------
     def _wire_card(self, card: MessageCard) -> None:
@@ -401,7 +395,7 @@ class ChatPanel(Panel):
         card.copied.connect(self.status_message)
         card.selected.connect(self._card_selected)
         endpoint = self.deps.chat.runs.endpoint(self.endpoint_id)
-        card.set_continue_problem(prefix_continuation_problem(endpoint.kind, endpoint.name))
+        card.set_continue_problem(prefix_continuation_problem(endpoint))
         self.streams.attach(card)
         if card.message.run_id is not None and not self.streams.is_running(card.message.id):
             record = self.deps.store.runs.get(card.message.run_id)
@@ -416,8 +410,12 @@ class ChatPanel(Panel):
     # --- parameters, models, tokens ------------------------------------------------------------
     def _save_settings(self, session_id: int | None = None) -> None:
         target = session_id if isinstance(session_id, int) else self.session_id
-        if target is not None:
-            self.deps.chat.save_settings(target, self.settings())
+        if target is not None and not self.deps.store.read_only:
+            try:
+                with self.deps.store.failures():
+                    self.deps.chat.save_settings(target, self.settings())
+            except StoreError as problem:  # the form keeps them; the next change saves them
+                self.status_message.emit(f"Settings not saved: {problem}")
 
     def _active_endpoint_changed(self, _endpoint_id: str) -> None:
         """A switch applies to new sessions; an open session with messages keeps its endpoint."""
@@ -468,32 +466,15 @@ class ChatPanel(Panel):
     def _apply_traits(self) -> None:
         self.traits = self.deps.catalog.traits(self.endpoint_id, self.params.params().model)
         self.params.apply_traits(self.traits)
-        self._show_tokens(0)
+        self.tally.show(0)
+        self.sends_to.emit(self.sends_to_text())
+
+    def sends_to_text(self) -> str:
+        endpoint, model = self.deps.chat.runs.endpoint(self.endpoint_id), self.params.params().model
+        return f"{endpoint.name} · {model}" if model else endpoint.name
 
     def _count_history(self) -> None:
-        turns = [(str(m.role), m.content) for m in self.path]
-        model = self.params.params().model
-        self.deps.tasks.start(
-            "Counting tokens", self._count_history_async(model, turns), quiet=True
-        )
-
-    async def _count_history_async(self, model: str, turns: list[tuple[str, str]]) -> None:
-        # Through the counter's async API: it waits while the app holds it (first frame).
-        self._history_tokens = await self.deps.tokens.count_messages_async(model or "gpt-4o", turns)
-        if Shiboken.isValid(self):
-            self._show_tokens(self._draft_tokens)
-
-    def _count_draft(self, text: str) -> None:
-        model = self.params.params().model or "gpt-4o"
-        self.deps.tasks.start("Counting tokens", self._count_draft_async(model, text), quiet=True)
-
-    async def _count_draft_async(self, model: str, text: str) -> None:
-        self._draft_tokens = await self.deps.tokens.count_async(model, text)
-        if Shiboken.isValid(self):
-            self._show_tokens(self._draft_tokens)
-
-    def _show_tokens(self, draft: int) -> None:
-        self.composer.show_tokens(draft, self._history_tokens + draft, self.traits.context_window)
+        self.tally.count_history(self.params.params().model, self.path)
 
     def shutdown(self) -> None:
         """The app is closing: in-flight answers are kept as they are, marked interrupted."""

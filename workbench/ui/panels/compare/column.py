@@ -64,6 +64,10 @@ class ParamsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Column parameters — {spec.endpoint_name}")
         self.form = ParamsForm(self)
+        # The chat's hint speaks of "this session"; here the prompt belongs to one column.
+        self.form.system_prompt.setPlaceholderText(
+            "How the assistant should behave in this column (the chat's own is not used)"
+        )
         self.form.set_models(models)
         self.form.set_params(spec.params, spec.system_prompt)
         self.form.apply_traits(traits)

@@ -45,6 +45,7 @@ from workbench.services.model_catalog import CatalogError, ModelCatalog
 from workbench.services.run_service import RunService
 from workbench.services.store import Store
 from workbench.ui.bus import Bus
+from workbench.ui.context_guard import window_allows
 from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.compare.column import CompareColumn, ParamsDialog
 from workbench.ui.panels.compare.insights import CompareInsights
@@ -269,6 +270,11 @@ class ComparePanel(Panel):
     def run(self) -> None:
         if self._task is not None:
             return
+        if self.deps.store.read_only:  # a comparison is stored before it is sent
+            self.status_message.emit(
+                "Not run: this window is read-only (another Workbench uses this data folder)."
+            )
+            return
         prompt = self.prompt.toPlainText().strip()
         specs = tuple(c.spec() for c in self.columns)
         repeats = self.repeats.value()
@@ -277,6 +283,8 @@ class ComparePanel(Panel):
             self.status_message.emit(problem)
             return
         history, leaf = self._history() if self.with_history.isChecked() else ((), None)
+        if not self._windows_allow(specs, history, prompt):
+            return
         if not self._budget_allows(specs, history, prompt, repeats):
             self.status_message.emit("Not sent: it would pass today's budget.")
             return
@@ -347,6 +355,22 @@ class ComparePanel(Panel):
         path = tree.path_to(conversation.current_leaf(self.session_id))
         turns = tuple(ChatTurn.of(str(m.role), m.content) for m in path if m.content)
         return turns, (path[-1].id if path else None)
+
+    def _windows_allow(
+        self, specs: tuple[ColumnSpec, ...], history: tuple[ChatTurn, ...], prompt: str
+    ) -> bool:
+        """Asks first when a column's prompt is over its model's known context window."""
+        worst: tuple[float, int, int] | None = None
+        for spec in specs:
+            window = self.deps.catalog.traits(spec.endpoint_id, spec.params.model).context_window
+            turns = column_turns(spec, history, prompt)
+            text = RunRequest(RunKind.CHAT_COMPLETION, spec.endpoint_id, spec.params, turns)
+            tokens = len(text.prompt_text()) // 4 + 1  # rough, as for the budget
+            if window and tokens > window and (worst is None or tokens / window > worst[0]):
+                worst = (tokens / window, tokens, window)
+        if worst is None:
+            return True
+        return window_allows(self, worst[1], worst[2], self.status_message.emit)
 
     def _budget_allows(
         self, specs: tuple[ColumnSpec, ...], history: tuple[ChatTurn, ...], prompt: str, k: int
