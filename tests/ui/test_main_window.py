@@ -193,3 +193,9 @@ def test_a_heatmap_open_at_start_asks_for_logprobs_and_a_closed_one_does_not(
     assert True not in wanted
     reopened.docks["heatmap"].toggleViewAction().trigger()
     assert wanted[-1] is True
+
+
+def test_the_cursor_starts_in_the_composer(ctx: AppContext, qtbot) -> None:
+    window = open_window(ctx, qtbot)
+    # The widget that has the focus whenever the window is active (offscreen, none is).
+    assert window.focusWidget() is window.chat.composer.editor

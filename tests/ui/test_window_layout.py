@@ -131,3 +131,16 @@ def test_a_side_dock_opened_later_opens_at_a_usable_width(window, qtbot) -> None
     assert costs.width() >= 200
     assert sessions.width() >= sessions_width - 2  # not taken from the sessions list
     assert window.chat.width() >= window.width() / 2
+
+
+def test_a_new_users_window_takes_most_of_a_large_screen(ctx, qtbot, monkeypatch) -> None:
+    from PySide6.QtCore import QRect
+
+    from workbench.app import window_layout
+
+    monkeypatch.setattr(window_layout, "available_rect", lambda _w: QRect(0, 0, 1920, 1050))
+    window = open_window(ctx, qtbot)  # a new data folder: no saved geometry
+    assert (window.width(), window.height()) == (1632, 892)  # 85 %, not 1280x800
+    monkeypatch.setattr(window_layout, "available_rect", lambda _w: QRect(0, 0, 1024, 700))
+    size = window_layout.first_size(window)
+    assert (size.width(), size.height()) == (1280, 800)  # fit_to_screen then clamps it

@@ -16,7 +16,7 @@ from workbench import __version__
 from workbench.app.context import AppContext
 from workbench.app.local_model import LocalModelStatus, local_threads, set_local_threads
 from workbench.app.panels import PANELS, PanelSpec, build_chat
-from workbench.app.window_layout import place_dock, settle
+from workbench.app.window_layout import first_size, place_dock, settle
 from workbench.core.endpoints import Endpoint
 from workbench.services.local import probe
 from workbench.services.probe import ProbeResult
@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         self._adopt(self.chat)
         self._build_status_bar()
         self._default_state = self.saveState(LAYOUT_VERSION)
-        self.resize(1280, 800)
+        self.resize(first_size(self))
         self.restore_layout()
 
         ctx.bus.session_opened.connect(self._session_opened)
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         sessions = ctx.store.sessions.list()
         if sessions:  # carry on where the user left off
             ctx.bus.session_opened.emit(sessions[0].id)
+        self._focus_composer_on_show = True
 
     # --- building ------------------------------------------------------------------------------
     def _action(self, text: str, name: str, slot, shortcut: QKeySequence | str = "") -> QAction:
@@ -226,6 +227,12 @@ class MainWindow(QMainWindow):
         for spec in PANELS:
             self.docks[spec.key].setVisible(spec.visible)
         settle(self, PANELS, self.docks)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._focus_composer_on_show:  # the cursor starts where people write
+            self._focus_composer_on_show = False
+            self.chat.composer.editor.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Answers still streaming (chat or compare) are kept, marked interrupted; no question.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QMargins, QRect, Qt, QTimer
+from PySide6.QtCore import QMargins, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
@@ -25,6 +25,10 @@ FRAME_GUESS = QMargins(4, 32, 4, 4)  # a title bar and borders, until the real f
 
 
 TABBED_AREAS = (Area.BottomDockWidgetArea, Area.RightDockWidgetArea)
+
+
+FIRST_SHARE = 0.85
+FIRST_MIN = QSize(1280, 800)
 
 
 def place_dock(window: QMainWindow, dock: QDockWidget, area: Area) -> None:
@@ -84,6 +88,15 @@ def available_rect(window: QMainWindow) -> QRect:
     of the desktop."""
     screen = QGuiApplication.screenAt(window.frameGeometry().center()) or window.screen()
     return screen.availableGeometry()
+
+
+def first_size(window: QMainWindow) -> QSize:
+    """A new user's window: most of a large screen (the conversation and the docks beside it
+    get room), at least 1280x800 where it fits; `fit_to_screen` then clamps it."""
+    screen = available_rect(window)
+    width = max(FIRST_MIN.width(), int(screen.width() * FIRST_SHARE))
+    height = max(FIRST_MIN.height(), int(screen.height() * FIRST_SHARE))
+    return QSize(width, height)
 
 
 def fit_to_screen(window: QMainWindow) -> bool:

@@ -25,6 +25,10 @@ BUILD_BUDGET_S = 0.006  # building per event-loop turn: a card costs ~3 ms, a fr
 REVEAL_MARGIN = 40  # px above a message scrolled to (a search hit)
 
 
+# Below this width the cards' actions show as symbols: their words need about 400 px.
+COMPACT_BELOW_PX = 480
+
+
 class ConversationView(QScrollArea):
     card_created = Signal(object)  # MessageCard, so the panel can connect its signals
 
@@ -150,6 +154,15 @@ class ConversationView(QScrollArea):
         if self._follow:  # not when a search hit was scrolled to meanwhile
             self.scroll_to_bottom()
 
+    def _compact(self) -> bool:
+        return self.viewport().width() < COMPACT_BELOW_PX
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        compact = self._compact()
+        for card in self.cards.values():
+            card.set_compact(compact)
+
     def scroll_to_bottom(self) -> None:
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
@@ -160,6 +173,7 @@ class ConversationView(QScrollArea):
         index = self._layout.count() - 1 if at_end else 2
         self._layout.insertWidget(index, card)
         self.cards[message.id] = card
+        card.set_compact(self._compact())
         card.body.updated.connect(self._content_grew)
         self.card_created.emit(card)
         return card

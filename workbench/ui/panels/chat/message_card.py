@@ -36,6 +36,10 @@ MODEL_MIN_PX = 120  # less room than this, the model's name gets a line of its o
 WAIT_TICK_MS = 250  # how often the waiting note's seconds are brought up to date
 
 
+# What the header's actions show in a narrow chat.
+COMPACT_LABELS = {"Edit": "✎", "Regenerate": "↻", "Continue": "⏵", "Copy": "⧉", "Delete": "✕"}
+
+
 class MessageCard(QFrame):
     edit_requested = Signal(int)
     regenerate_requested = Signal(int)
@@ -82,7 +86,14 @@ class MessageCard(QFrame):
         self.set_status(message.status)
 
     # --- building ------------------------------------------------------------------------------
+    def set_compact(self, compact: bool) -> None:
+        """In a narrow chat the actions show as symbols (their tooltips name them), so the card
+        fits its column instead of running past its right edge."""
+        for button, text in self._labelled:
+            button.setText(COMPACT_LABELS[text] if compact else text)
+
     def _header(self, message: Message, position: Position) -> QHBoxLayout:
+        self._labelled: list[tuple[QToolButton, str]] = []
         row = QHBoxLayout()
         row.setSpacing(4)
         who = "You" if message.role is Role.USER else "Assistant"
@@ -110,7 +121,8 @@ class MessageCard(QFrame):
             )
             row.addWidget(self.regenerate_button)
             row.addWidget(self.continue_button)
-        copy = QToolButton(self, text="Copy", toolTip="Copy this message as markdown")
+        copy = QToolButton(self, text="Copy", toolTip="Copy: copy this message as markdown")
+        self._labelled.append((copy, "Copy"))
         copy.setAutoRaise(True)
         copy.clicked.connect(self.copy_text)
         row.addWidget(copy)
@@ -128,8 +140,9 @@ class MessageCard(QFrame):
         return button
 
     def _action(self, text: str, tip: str, signal) -> QToolButton:
-        button = QToolButton(self, text=text, toolTip=tip)
+        button = QToolButton(self, text=text, toolTip=f"{text}: {tip}")
         button.setObjectName(f"action.{text.lower()}")
+        self._labelled.append((button, text))
         button.setAutoRaise(True)
         if signal is not None:
             button.clicked.connect(lambda: signal.emit(self.message.id))
