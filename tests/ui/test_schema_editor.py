@@ -93,9 +93,11 @@ def test_missing_additional_properties_is_marked_at_its_line(panel, qtbot) -> No
     # Clicking the finding puts the cursor there.
     panel.editor.moveCursor(panel.editor.textCursor().MoveOperation.Start)
     item = panel.findings.topLevelItem(0)
+    # The list is laid out on a later turn of the event loop: click where the row really is.
+    qtbot.waitUntil(lambda: panel.findings.visualItemRect(item).height() > 0, timeout=2000)
     rect = panel.findings.visualItemRect(item)
     qtbot.mouseClick(panel.findings.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert panel.editor.textCursor().blockNumber() + 1 == 4
+    qtbot.waitUntil(lambda: panel.editor.textCursor().blockNumber() + 1 == 4, timeout=2000)
     assert panel.editor.hasFocus()
 
 

@@ -10,10 +10,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from workbench.core.budget import BudgetVerdict, Estimate, Level, combined, judge
 from workbench.services.store.costs import CostQueries
+from workbench.ui.widgets.anyway_question import ask_anyway
 
 BUDGET_SETTING = "cost/daily_budget_usd"
 SEND_ANYWAY = "Send anyway"
@@ -96,18 +97,14 @@ class BudgetGuard(QObject):
         return self._ask(parent, verdict)
 
     def _ask(self, parent: QWidget | None, verdict: BudgetVerdict) -> bool:
-        box = QMessageBox(parent)
-        box.setObjectName("budget.question")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Daily budget")
-        box.setText("Send this run over today's budget?")
-        box.setInformativeText(
-            f"{verdict.message}\n\nChange the budget in the Cost Meter panel (View ▸ Cost Meter)."
-        )
-        send = box.addButton(SEND_ANYWAY, QMessageBox.ButtonRole.AcceptRole)
-        dont = box.addButton(DONT_SEND, QMessageBox.ButtonRole.RejectRole)
         # Enter or Esc must never spend money by accident.
-        box.setDefaultButton(dont)
-        box.setEscapeButton(dont)
-        box.exec()
-        return box.clickedButton() is send
+        return ask_anyway(
+            parent,
+            name="budget.question",
+            title="Daily budget",
+            text="Send this run over today's budget?",
+            detail=f"{verdict.message}\n\n"
+            "Change the budget in the Cost Meter panel (View ▸ Cost Meter).",
+            go=SEND_ANYWAY,
+            stop=DONT_SEND,
+        )

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from workbench.ui.budget_guard import DONT_SEND, SEND_ANYWAY
+from workbench.ui.widgets.anyway_question import ask_anyway
 
 __all__ = ["DONT_SEND", "SEND_ANYWAY", "window_allows"]
 
@@ -25,24 +26,17 @@ def window_allows(
     `say` gets a line for the status bar when nothing is sent (a signal's `emit` or the signal)."""
     if not window or prompt_tokens <= window:
         return True
-    box = QMessageBox(parent)
-    box.setObjectName("context.question")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Context window")
-    box.setText(
-        f"This prompt is about {prompt_tokens:,} tokens; the model's window is {window:,}. "
-        "Send anyway?"
-    )
-    box.setInformativeText(
-        "The server will probably refuse it or cut it short. Shorten the message, start a new "
-        "session, or pick a model with a larger window."
-    )
-    send = box.addButton(SEND_ANYWAY, QMessageBox.ButtonRole.AcceptRole)
-    dont = box.addButton(DONT_SEND, QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(dont)  # Enter or Esc must not send what cannot fit
-    box.setEscapeButton(dont)
-    box.exec()
-    if box.clickedButton() is send:
+    if ask_anyway(
+        parent,
+        name="context.question",
+        title="Context window",
+        text=f"This prompt is about {prompt_tokens:,} tokens; the model's window is {window:,}. "
+        "Send anyway?",
+        detail="The server will probably refuse it or cut it short. Shorten the message, start "
+        "a new session, or pick a model with a larger window.",
+        go=SEND_ANYWAY,
+        stop=DONT_SEND,  # Enter or Esc must not send what cannot fit
+    ):
         return True
     say("Not sent: the prompt is longer than the model's context window.")
     return False

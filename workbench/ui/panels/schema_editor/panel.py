@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -34,6 +33,7 @@ from workbench.ui.panels.schema_editor.preview import PythonPreview
 from workbench.ui.panels.schema_editor.texts import CHECKING, PLACEHOLDER, refusal, verdict
 from workbench.ui.tasks import BackgroundTasks
 from workbench.ui.theme import PALETTE_EVENTS, ErrorLabel, QuietLabel, error_text, palette_is_dark
+from workbench.ui.widgets.anyway_question import ask_anyway
 from workbench.ui.widgets.json_editor import JsonEditor
 
 USED = "The chat now asks for JSON matching this schema (strict)."
@@ -236,17 +236,15 @@ class SchemaEditorPanel(Panel):
         return True
 
     def _use_anyway(self, reason: str) -> bool:
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Use this schema?")
-        box.setText("Strict mode would not accept this schema as it is.")
-        box.setInformativeText(f"{reason}\nThe API will likely refuse the request. Use it anyway?")
-        use = box.addButton(USE_ANYWAY, QMessageBox.ButtonRole.AcceptRole)
-        dont = box.addButton(DONT_USE, QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(dont)
-        box.setEscapeButton(dont)
-        box.exec()
-        return box.clickedButton() is use
+        return ask_anyway(
+            self,
+            name="schema.question",
+            title="Use this schema?",
+            text="Strict mode would not accept this schema as it is.",
+            detail=f"{reason}\nThe API will likely refuse the request. Use it anyway?",
+            go=USE_ANYWAY,
+            stop=DONT_USE,
+        )
 
     # --- the panel contract ---------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:
