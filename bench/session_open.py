@@ -203,6 +203,18 @@ class PaintWatch(QObject):
         return region.intersects(QRect(card.mapTo(watched, QPoint(0, 0)), card.size()))
 
 
+def shown_chat(app: QApplication, ctx) -> tuple[QMainWindow, ChatPanel, PaintWatch]:
+    """The real chat panel in a shown window, settled, as the app has it once its window is up."""
+    window = QMainWindow()
+    panel = build_chat(ctx)
+    window.setCentralWidget(panel)
+    window.resize(*WINDOW)
+    window.show()
+    idle(app, 0.5)
+    gc.freeze()  # as the app does once its window is up
+    return window, panel, PaintWatch(panel)
+
+
 def idle(app: QApplication, seconds: float) -> None:
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
@@ -385,14 +397,7 @@ def huge_main(args: argparse.Namespace) -> None:
             asked = store.conversation.add(session_id, Role.USER, question, None)
             store.conversation.add(session_id, Role.ASSISTANT, answer, asked)
             sessions[label] = session_id
-        window = QMainWindow()
-        panel = build_chat(ctx)
-        window.setCentralWidget(panel)
-        window.resize(*WINDOW)
-        window.show()
-        idle(app, 0.5)
-        gc.freeze()
-        watch = PaintWatch(panel)
+        window, panel, watch = shown_chat(app, ctx)
         short = sessions["2 messages"]
         for number in range(args.rounds + 1):
             for label, session_id in sessions.items():
@@ -467,14 +472,7 @@ def main() -> None:
         chars = sum(map(len, texts))
         tokens = sum(ctx.tokens.count("gpt-4o", text) for text in texts)
 
-        window = QMainWindow()
-        panel = build_chat(ctx)
-        window.setCentralWidget(panel)
-        window.resize(*WINDOW)
-        window.show()
-        idle(app, 0.5)
-        gc.freeze()  # as the app does once its window is up
-        watch = PaintWatch(panel)
+        window, panel, watch = shown_chat(app, ctx)
 
         profiler = None
         if args.profile:
