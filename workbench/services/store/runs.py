@@ -110,6 +110,15 @@ class RunQueries:
         row = self._db.execute("SELECT request_json FROM runs WHERE id = ?", [run_id]).fetchone()
         return json.loads(row[0]) if row and row[0] else None
 
+    def response_format(self, run_id: int) -> dict[str, Any] | None:
+        """The `response_format` a run was sent with, read by SQLite from the stored request:
+        the request holds the whole conversation, too much to parse for every answer shown."""
+        row = self._db.execute(
+            "SELECT json_extract(request_json, '$.response_format') FROM runs WHERE id = ?",
+            [run_id],
+        ).fetchone()
+        return json.loads(row[0]) if row and row[0] else None
+
     def logprobs(self, run_id: int) -> list[dict[str, Any]] | None:
         """The answer's tokens with their logprobs and top alternatives, if they were asked for."""
         row = self._db.execute("SELECT logprobs_json FROM runs WHERE id = ?", [run_id]).fetchone()

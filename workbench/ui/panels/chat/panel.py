@@ -27,6 +27,7 @@ from workbench.ui.bus import Bus
 from workbench.ui.context_guard import window_allows
 from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.chat import exporting
+from workbench.ui.panels.chat.answer_checks import show_answer_check
 from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
 from workbench.ui.panels.chat.deleting import delete_subtree
@@ -337,6 +338,8 @@ class ChatPanel(Panel):
             settled = message is not None and message.status is not MessageStatus.STREAMING
             if card is not None and settled and message.content != card.body.text():
                 card.body.set_markdown(message.content)  # tool calls or a refusal mark added
+            if card is not None and settled:
+                show_answer_check(card, message, self.deps.store.runs, self.deps.tasks)
         if record.error is not None and record.error.kind is ErrorKind.STORAGE:
             self.status_message.emit(f"{record.error.title} {record.error.detail}")
         elif record.message_id in self._forks:
@@ -401,6 +404,7 @@ class ChatPanel(Panel):
             record = self.deps.store.runs.get(card.message.run_id)
             if record is not None:
                 card.show_record(record)
+            show_answer_check(card, card.message, self.deps.store.runs, self.deps.tasks)
 
     def _card_selected(self, message_id: int) -> None:
         message = self.tree.by_id.get(message_id)
