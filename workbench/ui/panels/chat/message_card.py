@@ -17,19 +17,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.answer_check import AnswerCheck, finding_lines, summary
 from workbench.core.run_text import retry_line, stats_line, stats_parts, waiting_line
 from workbench.core.runs import RetryScheduled, RunError, RunRecord
 from workbench.core.sessions import Message, MessageStatus, Role
 from workbench.core.tree import Position
 from workbench.ui.theme import (
     PALETTE_EVENTS,
-    ErrorLabel,
     QuietLabel,
-    error_text,
     palette_is_dark,
 )
 from workbench.ui.widgets.markdown_view import MarkdownView
+from workbench.ui.widgets.schema_check_view import SchemaCheckBox
 
 # Text, light-palette colour, dark-palette colour: each at least 4.5:1 on its window.
 _STATUS_BADGES = {
@@ -276,60 +274,6 @@ class MessageCard(QFrame):
     def copy_text(self) -> None:
         QApplication.clipboard().setText(self.body.text())
         self.copied.emit("Message copied.")
-
-
-class SchemaCheckBox(QFrame):
-    """Under a JSON schema answer: "Matches the schema" (quiet), a refusal said as such, or the
-    problems with their JSON paths in a red box readable on light and dark palettes."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent, objectName="schema_check")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(2)
-        self.quiet = QuietLabel(self, objectName="schema_check_quiet")
-        self.problems = ErrorLabel(self, objectName="schema_check_problems")
-        for label in (self.quiet, self.problems):
-            label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(label)
-        self.check: AnswerCheck | None = None
-        self.hide()
-
-    def show_check(self, check: AnswerCheck | None, pending: str = "") -> None:
-        """`check` None with `pending` text: the check runs in a worker (a huge answer)."""
-        self.check = check
-        bad = check is not None and not check.matches and not check.refused
-        head = pending if check is None else summary(check)
-        lines = finding_lines(check) if check is not None else []
-        self.quiet.setVisible(not bad)
-        self.problems.setVisible(bad)
-        (self.problems if bad else self.quiet).setText("\n".join([head, *lines]))
-        self._restyle()
-        self.show()
-
-    def text(self) -> str:
-        return (self.problems if self.problems.isVisibleTo(self) else self.quiet).text()
-
-    def _restyle(self) -> None:
-        sheet = ""
-        if self.check is not None and not self.check.matches and not self.check.refused:
-            # From the card's palette: a style sheet gives this box a palette of its own.
-            source = self.parentWidget() or self
-            red = error_text(source.palette())
-            r, g, b = red.red(), red.green(), red.blue()
-            sheet = (
-                f"#schema_check {{ border: 1px solid rgb({r}, {g}, {b}); border-radius: 4px; "
-                f"background: rgba({r}, {g}, {b}, 0.08); }}"
-            )
-        if self.styleSheet() != sheet:  # no restyle, no new palette event
-            self.setStyleSheet(sheet)
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() in PALETTE_EVENTS and hasattr(self, "check"):
-            self._restyle()
 
 
 class InfoLine(QuietLabel):

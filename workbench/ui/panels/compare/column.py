@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.answer_check import AnswerCheck
 from workbench.core.comparison import ColumnSpec, SavedColumn, params_summary
 from workbench.core.endpoints import Endpoint
 from workbench.core.model_traits import ModelTraits
@@ -35,6 +36,7 @@ from workbench.core.runs import (
 from workbench.core.sessions import MessageStatus
 from workbench.ui.widgets.markdown_view import MarkdownView
 from workbench.ui.widgets.params_form import ParamsForm, fill_model_box, model_box
+from workbench.ui.widgets.schema_check_view import PENDING, SchemaCheckBox
 
 MUTED = "color: palette(placeholder-text);"
 
@@ -49,6 +51,8 @@ class ColumnAnswer:
     record: RunRecord | None = None
     error: RunError | None = None
     retry: str = ""
+    check: AnswerCheck | None = None  # against the JSON schema its run was sent with
+    checking: bool = False  # a worker is checking a huge answer
 
     @property
     def content(self) -> str:
@@ -138,6 +142,7 @@ class CompareColumn(QFrame):
         scroll.setWidget(self.body)
         self.scroll = scroll
         self.body.viewport().installEventFilter(self)
+        self.schema_check = SchemaCheckBox(self)  # a JSON schema answer: does it match?
         self.notice = QLabel(self, objectName="column_notice", wordWrap=True)
         self.notice.setStyleSheet("color: #9a6700;")
         self.error = QLabel(self, objectName="column_error", wordWrap=True)
@@ -183,6 +188,7 @@ class CompareColumn(QFrame):
         layout.addLayout(knobs)
         layout.addWidget(self.settings)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.schema_check)
         layout.addWidget(self.notice)
         layout.addWidget(self.error)
         layout.addWidget(self.stats)
@@ -349,6 +355,7 @@ class CompareColumn(QFrame):
             else ""
         )
         self.error.setVisible(error is not None)
+        self._show_check(answer)
         if answer is None:
             self.stats.setText("")
         elif answer.record is not None:
@@ -358,6 +365,18 @@ class CompareColumn(QFrame):
             streaming = answer.status is MessageStatus.STREAMING
             self.stats.setText("answering…" if streaming else str(answer.status))
         self.send_button.setEnabled(bool(answer and answer.record and answer.content))
+
+    def set_check(self, answer: ColumnAnswer, check: AnswerCheck | None) -> None:
+        """`check` None: a worker is still checking `answer` (a huge one)."""
+        answer.check, answer.checking = check, check is None
+        if answer is self.shown_answer():
+            self._show_check(answer)
+
+    def _show_check(self, answer: ColumnAnswer | None) -> None:
+        if answer is not None and (answer.check is not None or answer.checking):
+            self.schema_check.show_check(answer.check, PENDING)
+        else:
+            self.schema_check.hide()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.MouseButtonPress:

@@ -49,6 +49,7 @@ from workbench.ui.context_guard import window_allows
 from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.compare.column import CompareColumn, ParamsDialog
 from workbench.ui.panels.compare.insights import CompareInsights
+from workbench.ui.panels.compare.schema_checks import check_column_answer
 from workbench.ui.tasks import BackgroundTasks
 
 
@@ -345,6 +346,7 @@ class ComparePanel(Panel):
             return
         answer = self.deps.store.comparisons.answer_for_run(record.run_id)
         self.columns[position].on_finished(repeat, record, answer.content if answer else "")
+        check_column_answer(self.columns[position], repeat, self.deps.store.runs, self.deps.tasks)
         self._update_insights(position)
 
     def _history(self) -> tuple[tuple[ChatTurn, ...], int | None]:
@@ -466,6 +468,8 @@ class ComparePanel(Panel):
         for column, data in zip(self.columns, saved.columns, strict=True):
             records = {a.run_id: runs.get(a.run_id) for a in data.answers if a.run_id is not None}
             column.show_saved(data, {k: v for k, v in records.items() if v is not None})
+            for repeat in range(len(column.answers)):
+                check_column_answer(column, repeat, runs, self.deps.tasks)
         self._columns_changed()
         self._update_insights()
         self.refresh_saved(comparison_id)
