@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.support.fixtures import use_scripted_endpoint
+from tests.support.fixtures import SCRIPTED_KEY, use_scripted_endpoint
 from tests.support.scripted_server import ScriptedServer
 from workbench.app.context import AppContext
 from workbench.app.panels import build_chat
 from workbench.core.endpoints import EndpointKind
 from workbench.ui.panels.chat import ChatPanel
+from workbench.ui.panels.compare import CompareDeps, ComparePanel
 
 
 @pytest.fixture
@@ -28,3 +29,30 @@ def scripted_chat(ctx: AppContext, server: ScriptedServer, qtbot) -> Callable[..
         return chat
 
     return make
+
+
+# Compare against two scripted servers, one per endpoint, so which column got which answer is
+# known (tests/ui/test_compare_*.py).
+@pytest.fixture
+def second_server() -> Iterator[ScriptedServer]:
+    with ScriptedServer(api_key=SCRIPTED_KEY) as running:
+        yield running
+
+
+@pytest.fixture
+def endpoints(ctx: AppContext, server: ScriptedServer, second_server: ScriptedServer) -> list[str]:
+    ids = [
+        use_scripted_endpoint(ctx, running, name=name).id
+        for name, running in (("Alpha", server), ("Beta", second_server))
+    ]
+    ctx.endpoints.set_active(ids[0])
+    return ids
+
+
+@pytest.fixture
+def compare(ctx: AppContext, endpoints: list[str], qtbot) -> ComparePanel:
+    panel = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.catalog))
+    qtbot.addWidget(panel)
+    panel.resize(1300, 800)
+    panel.show()
+    return panel

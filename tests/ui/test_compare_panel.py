@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QTextEdit
 
 from tests.support.driving import answer_question_box
-from tests.support.fixtures import SCRIPTED_KEY, use_scripted_endpoint
-from tests.support.scripted_server import Fault, ScriptedServer, Stream
-from workbench.app.context import AppContext
+from tests.support.scripted_server import Fault, Stream
 from workbench.app.panels import build_chat
 from workbench.core.runs import RunParams
 from workbench.core.sessions import Role
@@ -20,31 +16,6 @@ from workbench.ui.budget_guard import DONT_SEND, SEND_ANYWAY
 from workbench.ui.panels.compare import CompareDeps, ComparePanel
 
 WAIT_MS = 15_000
-
-
-@pytest.fixture
-def second_server() -> Iterator[ScriptedServer]:
-    with ScriptedServer(api_key=SCRIPTED_KEY) as running:
-        yield running
-
-
-@pytest.fixture
-def endpoints(ctx: AppContext, server: ScriptedServer, second_server: ScriptedServer) -> list[str]:
-    ids = [
-        use_scripted_endpoint(ctx, running, name=name).id
-        for name, running in (("Alpha", server), ("Beta", second_server))
-    ]
-    ctx.endpoints.set_active(ids[0])
-    return ids
-
-
-@pytest.fixture
-def compare(ctx: AppContext, endpoints: list[str], qtbot) -> ComparePanel:
-    panel = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.catalog))
-    qtbot.addWidget(panel)
-    panel.resize(1300, 800)
-    panel.show()
-    return panel
 
 
 def _point(column, endpoint_id: str, model: str = "gpt-4o", **params) -> None:

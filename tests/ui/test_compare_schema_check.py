@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
-
-from tests.support.fixtures import SCRIPTED_KEY, use_scripted_endpoint
-from tests.support.scripted_server import ScriptedServer, Stream
+from tests.support.scripted_server import Stream
 from tests.ui.test_compare_panel import _run
-from workbench.app.context import AppContext
 from workbench.core.runs import RunParams
-from workbench.ui.panels.compare import CompareDeps, ComparePanel
 from workbench.ui.widgets import schema_check_view
 
 SCHEMA_DOC = {
@@ -25,31 +19,6 @@ SCHEMA = json.dumps(SCHEMA_DOC)
 VALID = '{"city": "Lyon", "population": 522000}'
 INVALID = '{"city": "Lyon", "population": "about half a million"}'
 PROBLEM = "$.population: 'about half a million' is not of type 'integer'"
-
-
-@pytest.fixture
-def second_server() -> Iterator[ScriptedServer]:
-    with ScriptedServer(api_key=SCRIPTED_KEY) as running:
-        yield running
-
-
-@pytest.fixture
-def endpoints(ctx: AppContext, server: ScriptedServer, second_server: ScriptedServer) -> list[str]:
-    ids = [
-        use_scripted_endpoint(ctx, running, name=name).id
-        for name, running in (("Alpha", server), ("Beta", second_server))
-    ]
-    ctx.endpoints.set_active(ids[0])
-    return ids
-
-
-@pytest.fixture
-def compare(ctx: AppContext, endpoints: list[str], qtbot) -> ComparePanel:
-    panel = ComparePanel(CompareDeps(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.catalog))
-    qtbot.addWidget(panel)
-    panel.resize(1300, 800)
-    panel.show()
-    return panel
 
 
 def _schema_column(column, endpoint_id: str) -> None:
