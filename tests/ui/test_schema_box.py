@@ -57,7 +57,8 @@ def test_invalid_schema_is_said_under_the_box_while_typing(ctx, server, qtbot) -
     said = error.text()
     assert "not valid JSON" in said and re.search(r"line 2, column \d+", said), said
     assert _is_red(error.palette().color(QPalette.ColorRole.WindowText))
-    assert error.geometry().top() >= box.geometry().bottom()  # right under the box
+    # right under the box, once the layout has made room for the message (one event-loop turn)
+    qtbot.waitUntil(lambda: error.geometry().top() >= box.geometry().bottom())
     assert error.geometry().top() - box.geometry().bottom() < 3 * box.fontMetrics().height()
 
     qtbot.keyClicks(box, "}")  # fixed: the message goes
