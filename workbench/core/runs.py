@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from workbench.core.sessions import MessageStatus
+from workbench.core.tools import ToolCall
 
 RESPONSE_FORMATS = ("text", "json_object", "json_schema")
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
@@ -30,6 +31,7 @@ class RunParams:
     top_logprobs: int | None = None
     response_format: str = "text"
     json_schema: str = ""  # the schema's text when response_format is json_schema
+    tools: str = ""  # a ToolSet's JSON (core.tools) when the chat offers functions
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -109,6 +111,8 @@ ContentPart = TextPart | ImagePart | AudioPart
 class ChatTurn:
     role: str
     parts: tuple[ContentPart, ...]
+    tool_calls: tuple[ToolCall, ...] = ()  # an assistant turn's calls
+    tool_call_id: str = ""  # a tool turn: the call it answers
 
     @classmethod
     def of(cls, role: str, text: str) -> ChatTurn:
@@ -134,6 +138,7 @@ class RunRequest:
     # message with "prefix": true, which llama.cpp-style servers continue.
     continue_from: str = ""
     options: dict[str, Any] = field(default_factory=dict)  # a kind's own knobs (voice, size…)
+    tool_round: int = 0  # how many rounds of tool calls this conversation has answered
 
     @property
     def model(self) -> str:

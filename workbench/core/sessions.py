@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from workbench.core.tools import ToolCall
+
 
 class Role(StrEnum):
     SYSTEM = "system"
@@ -40,6 +42,8 @@ class Message:
     status: MessageStatus
     created_at: str
     run_id: int | None = None
+    tool_calls: tuple[ToolCall, ...] = ()  # an answer's calls to functions
+    tool_call_id: str | None = None  # a tool message: the call it answers
 
 
 # Snippets come back with these around each matched term, so the view can style them safely.

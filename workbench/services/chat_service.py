@@ -14,6 +14,7 @@ from workbench.core.budget import Estimate
 from workbench.core.model_traits import prefix_continuation_problem
 from workbench.core.runs import ChatTurn, RunEvent, RunKind, RunParams, RunRequest
 from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
+from workbench.core.tools import ToolCall
 from workbench.services.run_pipeline import Run, RunOrigin
 from workbench.services.run_service import RunService
 from workbench.services.store import Store
@@ -89,14 +90,30 @@ class ChatService:
         params = settings.params
         if not params.model:  # sent before the endpoint's models were listed (`--prompt`)
             params = replace(params, model=endpoint.default_model)
-        turns = [ChatTurn.of(str(m.role), m.content) for m in history if m.content]
+        turns = history_turns(history)
         system = settings.system_prompt.strip()
         if system:
             turns.insert(0, ChatTurn.of("system", system))
         request = RunRequest(
-            RunKind.CHAT_COMPLETION, endpoint.id, params, tuple(turns), continue_from=prefix
+            RunKind.CHAT_COMPLETION,
+            endpoint.id,
+            params,
+            tuple(turns),
+            continue_from=prefix,
+            tool_round=tool_rounds(history),
         )
         return self.runs.prepared(request)
+
+    # --- tool calls ----------------------------------------------------------------------------
+    def answer_calls(self, answer: Message, results: Sequence[tuple[ToolCall, str]]) -> int:
+        """The results of `answer`'s tool calls as tool messages (one after another, in the
+        order of the calls), committed, then an empty answer after them; returns its id."""
+        parent = answer.id
+        for call, result in results:
+            parent = self.store.conversation.add(
+                answer.session_id, Role.TOOL, result, parent, tool_call_id=call.id
+            )
+        return self.add_answer(answer.session_id, parent)
 
     def estimate(self, settings: ChatSettings, prompt_tokens: int) -> Estimate:
         return self.runs.estimate(self.request(settings, ()), prompt_tokens)
@@ -126,3 +143,31 @@ class ChatService:
         title = export.auto_title(first.content)
         self.store.sessions.rename(summary.id, title)
         return title
+
+
+def history_turns(history: Sequence[Message]) -> list[ChatTurn]:
+    """The turns sent for `history`. An answer's calls go with it only where tool messages
+    answer them: the API refuses calls left unanswered (a new question asked instead)."""
+    answered = {m.tool_call_id for m in history if m.role is Role.TOOL}
+    turns = []
+    for m in history:
+        if m.role is Role.TOOL:
+            turns.append(replace(ChatTurn.of("tool", m.content), tool_call_id=m.tool_call_id or ""))
+            continue
+        calls = tuple(c for c in m.tool_calls if c.id in answered)
+        if calls:
+            turns.append(replace(ChatTurn.of(str(m.role), m.content), tool_calls=calls))
+        elif m.content:
+            turns.append(ChatTurn.of(str(m.role), m.content))
+    return turns
+
+
+def tool_rounds(history: Sequence[Message]) -> int:
+    """How many answers since the last question called tools (and were answered)."""
+    rounds = 0
+    for m in reversed(history):
+        if m.role is Role.USER:
+            break
+        if m.role is Role.ASSISTANT and m.tool_calls:
+            rounds += 1
+    return rounds

@@ -16,6 +16,7 @@ from workbench.core.export import auto_title
 from workbench.core.run_errors import ErrorKind
 from workbench.core.runs import RunError, RunEvent, RunFailed, RunKind, RunRecord, RunRequest
 from workbench.core.sessions import MessageStatus, Role
+from workbench.core.tools import ToolCall, calls_markdown
 from workbench.services.run_pipeline import Run, RunOrigin
 from workbench.services.run_service import RunService
 from workbench.services.store import Store
@@ -32,8 +33,13 @@ class ComparisonAnswerSink:
     def append_chunk(self, text: str) -> None:
         self.store.comparisons.append_chunk(self.answer_id, text)
 
-    def settle(self, content: str, status: MessageStatus, run_id: int) -> None:
-        self.store.comparisons.settle(self.answer_id, content, status, run_id)
+    def settle(
+        self, content: str, status: MessageStatus, run_id: int, calls: tuple[ToolCall, ...]
+    ) -> None:
+        # A column shows its answer as markdown: calls to functions as JSON blocks after it.
+        self.store.comparisons.settle(
+            self.answer_id, content + calls_markdown(calls), status, run_id
+        )
 
 
 # (column position, repeat index, answer id, event): the panel routes it to the right column.

@@ -8,7 +8,6 @@ kind. Qt-free, so the same path runs in the app, the tests and the benches.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -42,6 +41,7 @@ from workbench.core.runs import (
     rate_limit_headers,
 )
 from workbench.core.sessions import MessageStatus
+from workbench.core.tools import ToolCall
 from workbench.services.adapters import adapter_for
 from workbench.services.local import LocalServerError
 from workbench.services.store import Store, StoreError
@@ -61,7 +61,9 @@ class AnswerSink(Protocol):
 
     def attach_run(self, run_id: int) -> None: ...
     def append_chunk(self, text: str) -> None: ...
-    def settle(self, content: str, status: MessageStatus, run_id: int) -> None: ...
+    def settle(
+        self, content: str, status: MessageStatus, run_id: int, calls: tuple[ToolCall, ...]
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +77,10 @@ class MessageSink:
     def append_chunk(self, text: str) -> None:
         self.store.conversation.append_chunk(self.message_id, text)
 
-    def settle(self, content: str, status: MessageStatus, run_id: int) -> None:
-        self.store.conversation.settle(self.message_id, content, status, run_id)
+    def settle(
+        self, content: str, status: MessageStatus, run_id: int, calls: tuple[ToolCall, ...]
+    ) -> None:
+        self.store.conversation.settle(self.message_id, content, status, run_id, calls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,12 @@ class Run:
     @property
     def text(self) -> str:
         return self.prefix + "".join(self.progress.text)
+
+    @property
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        """The calls assembled so far, in the order the model made them."""
+        tools = self.progress.tools
+        return tuple(ToolCall(c["id"], c["name"], c["arguments"]) for _, c in sorted(tools.items()))
 
     async def execute(self, client_factory: ClientFactory) -> RunRecord:
         try:
@@ -236,13 +246,13 @@ class Run:
         if self.result is not None:  # abandoned at shutdown, then cancelled: keep the first
             return self.result
         p = self.progress
-        content = self.text + _tool_calls_markdown(p.tools)
+        content = self.text
         if p.refused:
             content = REFUSAL_MARK + content
         record = self.record(status)
         try:
             with self.store.failures():
-                self.sink.settle(content, status, self.run_id)
+                self.sink.settle(content, status, self.run_id, self.tool_calls)
                 self.store.runs.finish(
                     record, p.headers, p.retries, p.logprobs if self.body.get("logprobs") else None
                 )
@@ -297,16 +307,3 @@ def _redacted(event: RunEvent, secrets: tuple[str, ...]) -> RunEvent:
         case RetryScheduled(reason=reason):
             return replace(event, reason=redact(reason, secrets))
     return event
-
-
-def _tool_calls_markdown(tools: dict[int, dict[str, str]]) -> str:
-    """Assembled tool calls, appended to the answer as readable JSON blocks."""
-    blocks = []
-    for _index, call in sorted(tools.items()):
-        try:
-            arguments: Any = json.loads(call["arguments"] or "{}")
-        except ValueError:
-            arguments = call["arguments"]  # cut off mid-way: show what arrived
-        shown = json.dumps({"arguments": arguments}, indent=2, ensure_ascii=False)
-        blocks.append(f"\n\n**Tool call** `{call['name']}`\n```json\n{shown}\n```")
-    return "".join(blocks)

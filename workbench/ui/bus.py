@@ -38,6 +38,9 @@ class Bus(QObject):
     new_session_requested = Signal()  # File > New Session: the sessions panel makes one
     # Schema editor's "Use in chat": the schema text the chat asks JSON schema output for (strict).
     schema_chosen = Signal(str)
+    # Tools panel's "Use in Chat": a ToolSet's JSON (core.tools) the chat offers from its next
+    # send on; "" takes the tools away.
+    tools_chosen = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()

@@ -31,6 +31,7 @@ from workbench.core.runs import (
     Usage,
     UsageReported,
 )
+from workbench.core.tools import ToolSet, tools_body
 from workbench.services.adapters.base import Emit
 from workbench.services.adapters.failures import reported_failures
 
@@ -107,6 +108,9 @@ def chat_body(request: RunRequest, endpoint_kind: str = "") -> dict[str, Any]:
         body["logprobs"] = True
         if p.top_logprobs:
             body["top_logprobs"] = p.top_logprobs
+    tools = ToolSet.from_json(p.tools)
+    if tools is not None:
+        body.update(tools_body(tools, first_round=request.tool_round == 0))
     if p.response_format == "json_object":
         body["response_format"] = {"type": "json_object"}
     elif p.response_format == "json_schema":
@@ -120,6 +124,11 @@ def chat_body(request: RunRequest, endpoint_kind: str = "") -> dict[str, Any]:
 def _message(turn: ChatTurn) -> dict[str, Any]:
     # Plain text goes as a string, which every OpenAI-compatible server takes; parts only when
     # there is more than text.
+    if turn.tool_call_id:
+        return {"role": "tool", "tool_call_id": turn.tool_call_id, "content": turn.content}
+    if turn.tool_calls:  # content may be null beside calls
+        calls = [c.wire() for c in turn.tool_calls]
+        return {"role": turn.role, "content": turn.content or None, "tool_calls": calls}
     if all(isinstance(p, TextPart) for p in turn.parts):
         return {"role": turn.role, "content": turn.content}
     return {"role": turn.role, "content": [_part(p) for p in turn.parts]}

@@ -28,6 +28,7 @@ from workbench.services.store.errors import (
 from workbench.services.store.migrations import LATEST_VERSION, schema_version
 from workbench.services.store.runs import RunQueries
 from workbench.services.store.sessions import SessionQueries
+from workbench.services.store.tool_sets import ToolSetQueries
 
 
 class Store:
@@ -43,6 +44,7 @@ class Store:
         self.runs = RunQueries(db)
         self.costs = CostQueries(db)
         self.comparisons = ComparisonQueries(db)
+        self.tool_sets = ToolSetQueries(db)
 
     @classmethod
     def open(cls, path: Path) -> Store:

@@ -10,8 +10,11 @@ from workbench.core.clock import utc_now_iso
 from workbench.core.export import auto_title
 from workbench.core.runs import RunParams, RunStatus
 from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
+from workbench.core.tools import ToolCall, calls_from_json, calls_to_json
 
-_MESSAGE_COLUMNS = "id, session_id, parent_id, role, content, status, created_at, run_id"
+_MESSAGE_COLUMNS = (
+    "id, session_id, parent_id, role, content, status, created_at, run_id, tool_calls, tool_call_id"
+)
 
 
 def _message(row: dict[str, Any]) -> Message:
@@ -24,6 +27,8 @@ def _message(row: dict[str, Any]) -> Message:
         status=MessageStatus(row["status"]),
         created_at=row["created_at"],
         run_id=row["run_id"],
+        tool_calls=calls_from_json(row["tool_calls"]),
+        tool_call_id=row["tool_call_id"],
     )
 
 
@@ -39,14 +44,15 @@ class ConversationQueries:
         content: str,
         parent_id: int | None,
         status: MessageStatus = MessageStatus.COMPLETE,
+        tool_call_id: str | None = None,
     ) -> int:
         """Committed before this returns: a user's message survives a crash right after."""
         now = utc_now_iso()
         with self._db.conn:
             cursor = self._db.execute(
-                "INSERT INTO messages (session_id, parent_id, role, content, status, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [session_id, parent_id, str(role), content, str(status), now],
+                "INSERT INTO messages (session_id, parent_id, role, content, status, created_at,"
+                " tool_call_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [session_id, parent_id, str(role), content, str(status), now, tool_call_id],
             )
             message_id = int(cursor.lastrowid or 0)
             self._db.execute(
@@ -84,14 +90,21 @@ class ConversationQueries:
         return "".join(r[0] for r in rows)
 
     def settle(
-        self, message_id: int, content: str, status: MessageStatus, run_id: int | None = None
+        self,
+        message_id: int,
+        content: str,
+        status: MessageStatus,
+        run_id: int | None = None,
+        tool_calls: tuple[ToolCall, ...] = (),
     ) -> None:
-        """The answer's final text replaces its checkpoints, in one transaction."""
+        """The answer's final text (and its tool calls) replace its checkpoints, in one
+        transaction."""
+        calls = calls_to_json(tool_calls) if tool_calls else None
         with self._db.conn:
             self._db.execute(
-                "UPDATE messages SET content = ?, status = ?, run_id = coalesce(?, run_id) "
-                "WHERE id = ?",
-                [content, str(status), run_id, message_id],
+                "UPDATE messages SET content = ?, status = ?, run_id = coalesce(?, run_id), "
+                "tool_calls = coalesce(?, tool_calls) WHERE id = ?",
+                [content, str(status), run_id, calls, message_id],
             )
             self._db.execute("DELETE FROM message_chunks WHERE message_id = ?", [message_id])
 

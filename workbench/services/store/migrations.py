@@ -205,6 +205,18 @@ def _v8_reindex_only_changed_text(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v9_tool_conversations(db: sqlite_utils.Database) -> None:
+    # An answer's tool calls ([{id, name, arguments}]) and, on a tool message, the call it
+    # answers; saved tool sets by name, for any session.
+    db["messages"].add_column("tool_calls", str)
+    db["messages"].add_column("tool_call_id", str)
+    db["tool_sets"].create(
+        {"name": str, "definition": str, "updated_at": str},
+        pk="name",
+        not_null={"definition", "updated_at"},
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
@@ -214,6 +226,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v6_comparisons_and_spend,
     _v7_run_kind_and_target,
     _v8_reindex_only_changed_text,
+    _v9_tool_conversations,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

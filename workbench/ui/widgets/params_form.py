@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from workbench.core.model_traits import ModelTraits, unsupported_reason
 from workbench.core.runs import REASONING_EFFORTS, RESPONSE_FORMATS, RunParams
 from workbench.ui.theme import ErrorLabel
+from workbench.ui.widgets.tools_row import ToolsRow
 
 UNSET = "default"
 MIN_WIDTH = 240  # the column's narrowest: every field and its arrows still in view
@@ -245,6 +246,7 @@ class ParamsForm(QScrollArea):
         # Why a typed number was refused ("Temperature is 0–2"), until a valid one is entered.
         self.input_error = ErrorLabel(inner, objectName="param_error", wordWrap=True)
         self.input_error.hide()
+        self.tools = ToolsRow(inner)  # the functions offered: set from the Tools panel
         self.rows: dict[str, QWidget] = {
             "model": self.model,
             "temperature": self.temperature,
@@ -258,6 +260,7 @@ class ParamsForm(QScrollArea):
             "logprobs": self.logprobs,
             "top_logprobs": self.top_logprobs,
             "response_format": self.response_format,
+            "tools": self.tools,
         }
         labels = {"max_tokens": "Max tokens", "top_p": "Top p", "stop": "Stop sequences"}
         self._wheel_guard = WheelGuard(self)
@@ -303,6 +306,7 @@ class ParamsForm(QScrollArea):
             self.response_format.currentIndexChanged,
             self.json_schema.textChanged,
             self.system_prompt.textChanged,
+            self.tools.changed,
         ):
             signal.connect(self._changed)
         self.model.currentTextChanged.connect(self.model_changed)
@@ -335,6 +339,7 @@ class ParamsForm(QScrollArea):
             top_logprobs=(self.top_logprobs.value() or None) if logprobs else None,
             response_format=self.response_format.currentText(),
             json_schema=self.json_schema.toPlainText(),
+            tools=self.tools.value(),
         )
 
     def set_params(self, params: RunParams, system_prompt: str) -> None:
@@ -356,6 +361,7 @@ class ParamsForm(QScrollArea):
             self.top_logprobs.setValue(params.top_logprobs or 0)
             self.response_format.setCurrentText(params.response_format)
             self.json_schema.setPlainText(params.json_schema)
+            self.tools.set_value(params.tools)
         finally:
             for widget, was in zip(
                 (*self.rows.values(), self.system_prompt), blockers, strict=True

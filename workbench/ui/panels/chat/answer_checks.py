@@ -20,8 +20,8 @@ def show_answer_check(
     for; nothing when no JSON schema was asked for."""
     if message is None or message.role is not Role.ASSISTANT or message.run_id is None:
         return
-    if message.status is not MessageStatus.COMPLETE:
-        return
+    if message.status is not MessageStatus.COMPLETE or message.tool_calls:
+        return  # an answer that calls functions holds no JSON answer to check
     schema = schema_sent({"response_format": runs.response_format(message.run_id)})
     if schema is None:
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -21,6 +22,7 @@ from workbench.core.run_text import retry_line, stats_line, stats_parts, waiting
 from workbench.core.runs import RetryScheduled, RunError, RunRecord
 from workbench.core.sessions import Message, MessageStatus, Role
 from workbench.core.tree import Position
+from workbench.ui.panels.chat.tool_calls import ToolCallsView
 from workbench.ui.theme import (
     PALETTE_EVENTS,
     QuietLabel,
@@ -67,10 +69,12 @@ class MessageCard(QFrame):
         layout.addLayout(self._header(message, position))
         self.body = MarkdownView(self)
         self.body.setObjectName("message_body")
-        self.body.set_markdown(message.content)
+        self.body.set_markdown(shown_text(message))
         self.body.viewport().installEventFilter(self)
         self.body.code_copied.connect(lambda _i: self.copied.emit("Code block copied."))
         layout.addWidget(self.body)
+        self.tool_calls = ToolCallsView(self)  # the functions this answer calls, if any
+        layout.addWidget(self.tool_calls)
         self.schema_check = SchemaCheckBox(self)  # a JSON schema answer: does it match?
         layout.addWidget(self.schema_check)
         self._continue_problem: str | None = None
@@ -103,7 +107,7 @@ class MessageCard(QFrame):
         self._labelled: list[tuple[QToolButton, str]] = []
         row = QHBoxLayout()
         row.setSpacing(4)
-        who = "You" if message.role is Role.USER else "Assistant"
+        who = {Role.USER: "You", Role.TOOL: "Tool result"}.get(message.role, "Assistant")
         self.who = QLabel(f"<b>{who}</b>", self)
         row.addWidget(self.who)
         self.badge = QLabel(self, objectName="status_badge")
@@ -119,7 +123,7 @@ class MessageCard(QFrame):
         if message.role is Role.USER:
             self.edit_button = self._action("Edit", "Edit into a new branch", self.edit_requested)
             row.addWidget(self.edit_button)
-        else:
+        elif message.role is Role.ASSISTANT:
             self.regenerate_button = self._action(
                 "Regenerate", "Answer again as a new branch", self.regenerate_requested
             )
@@ -315,6 +319,17 @@ class InfoLine(QuietLabel):
         else:  # the name on a line of its own, the figures under it (wrapping between figures)
             model = metrics.elidedText(self._model, Qt.TextElideMode.ElideMiddle, width)
             self.setText(f"{model}\n{self._figures}" if self._figures else model)
+
+
+def shown_text(message: Message) -> str:
+    """What the card's body shows: a tool's result that is JSON as a JSON block."""
+    if message.role is Role.TOOL:
+        try:
+            json.loads(message.content)
+        except ValueError:
+            return message.content
+        return f"```json\n{message.content}\n```"
+    return message.content
 
 
 def _escape(text: str) -> str:

@@ -26,7 +26,7 @@ from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
 from workbench.ui.context_guard import window_allows
 from workbench.ui.panel_contract import Panel
-from workbench.ui.panels.chat import exporting
+from workbench.ui.panels.chat import exporting, tool_rounds
 from workbench.ui.panels.chat.answer_checks import show_answer_check
 from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
@@ -109,6 +109,7 @@ class ChatPanel(Panel):
         deps.bus.active_endpoint_changed.connect(self._active_endpoint_changed)
         deps.bus.fork_requested.connect(self.fork)
         deps.bus.schema_chosen.connect(self._use_schema)  # the Schema Editor's "Use in chat"
+        deps.bus.tools_chosen.connect(lambda tools: tool_rounds.use_tools(self, tools))
         # New Session (Ctrl+N): the cursor goes where the user writes.
         deps.bus.new_session_requested.connect(lambda: self.composer.editor.setFocus())
         self.view.show_path([], lambda _i: None, EMPTY_TEXT)  # type: ignore[arg-type,return-value]
@@ -228,7 +229,7 @@ class ChatPanel(Panel):
         self.composer.show_problem("")
         self.composer.end_edit()
         self.composer.editor.clear()
-        self._show_and_start(session_id, answer)
+        self.show_and_start(session_id, answer)
 
     def _stored(self, what: str, write: Callable[[], T]) -> T | None:
         """A store write the user asked for; if the store refuses, it is said and None returned."""
@@ -256,7 +257,7 @@ class ChatPanel(Panel):
         session_id, question = self.session_id, message.parent_id
         answer = self._stored("Not regenerated", lambda: chat.add_answer(session_id, question))
         if answer is not None:
-            self._show_and_start(session_id, answer)
+            self.show_and_start(session_id, answer)
 
     def continue_answer(self, message_id: int) -> None:
         message = self.tree.by_id.get(message_id)
@@ -266,7 +267,7 @@ class ChatPanel(Panel):
             return
         prefix = self._stored("Not continued", lambda: self.deps.chat.begin_continue(message))
         if prefix is not None:
-            self._show_and_start(self.session_id, message_id, prefix)
+            self.show_and_start(self.session_id, message_id, prefix)
 
     def fork(self, message_id: int, prefix: str) -> None:
         """A new answer next to `message_id` that starts with `prefix` (an alternative token)."""
@@ -283,7 +284,11 @@ class ChatPanel(Panel):
         self._forks.add(fork.id)
         tail = prefix[-24:].replace("\n", " ")
         self.status_message.emit(f"Forked at “…{tail}”: writing the new branch…")
-        self._show_and_start(fork.session_id, fork.id, prefix)
+        self.show_and_start(fork.session_id, fork.id, prefix)
+
+    def budget_allows_again(self) -> bool:
+        """Asked before each new round of a conversation already under way."""
+        return self._budget_allows(self.tally.prompt_tokens(with_draft=False))
 
     def _budget_allows(self, prompt_tokens: int) -> bool:
         """Asks first when the prompt is over the model's window or past today's budget."""
@@ -295,7 +300,7 @@ class ChatPanel(Panel):
         settings, chat = self.settings(), self.deps.chat
         return guard.allows(self, lambda: [chat.estimate(settings, prompt_tokens)], say=say)
 
-    def _show_and_start(self, session_id: int, answer_id: int, prefix: str = "") -> None:
+    def show_and_start(self, session_id: int, answer_id: int, prefix: str = "") -> None:
         try:
             with self.deps.store.failures():
                 self._start_answer(session_id, answer_id, prefix)
@@ -340,6 +345,8 @@ class ChatPanel(Panel):
                 card.body.set_markdown(message.content)  # tool calls or a refusal mark added
             if card is not None and settled:
                 show_answer_check(card, message, self.deps.store.runs, self.deps.tasks)
+            if settled and message.tool_calls and record.status is MessageStatus.COMPLETE:
+                tool_rounds.carry_on(self, message)
         if record.error is not None and record.error.kind is ErrorKind.STORAGE:
             self.status_message.emit(f"{record.error.title} {record.error.detail}")
         elif record.message_id in self._forks:
@@ -400,6 +407,7 @@ class ChatPanel(Panel):
         endpoint = self.deps.chat.runs.endpoint(self.endpoint_id)
         card.set_continue_problem(prefix_continuation_problem(endpoint))
         self.streams.attach(card)
+        tool_rounds.wire(self, card)
         if card.message.run_id is not None and not self.streams.is_running(card.message.id):
             record = self.deps.store.runs.get(card.message.run_id)
             if record is not None:

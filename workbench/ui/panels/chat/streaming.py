@@ -11,7 +11,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from workbench.core.runs import RetryScheduled, RunEvent, RunFailed, RunRecord, RunStatus, TextDelta
+from workbench.core.runs import (
+    RetryScheduled,
+    RunEvent,
+    RunFailed,
+    RunRecord,
+    RunStatus,
+    TextDelta,
+    ToolCallDelta,
+)
 from workbench.core.sessions import MessageStatus
 from workbench.services.run_pipeline import Run
 from workbench.ui.panels.chat.message_card import MessageCard
@@ -76,6 +84,8 @@ class AnswerStreams(QObject):
         if live is not None:
             live.card = card
             card.body.set_markdown(live.run.text)
+            for index, call in enumerate(live.run.tool_calls):
+                card.tool_calls.stream(index, call.id, call.name, call.arguments)
             card.set_status(MessageStatus.STREAMING)
 
     def on_event(self, message_id: int, event: RunEvent) -> None:
@@ -85,6 +95,9 @@ class AnswerStreams(QObject):
             return
         if isinstance(event, TextDelta):
             card.body.append(event.text)
+            card.stop_waiting()
+        elif isinstance(event, ToolCallDelta):  # the name first, then the arguments growing
+            card.tool_calls.stream(event.index, event.id, event.name, event.arguments)
             card.stop_waiting()
         elif isinstance(event, RetryScheduled):
             card.show_retry(event)
