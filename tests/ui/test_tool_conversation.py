@@ -5,10 +5,11 @@ results (or by hand), and the conversation going on by itself, each round stored
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 from PySide6.QtCore import Qt
 
-from tests.support.driving import type_and_send
+from tests.support.driving import inspector_text, open_inspector, type_and_send
 from tests.support.fixtures import open_window, use_scripted_endpoint
 from tests.support.openapi import assert_valid
 from tests.support.scripted_server import Stream
@@ -128,6 +129,18 @@ def test_parallel_calls_answered_with_mocks_go_on_to_the_answer(ctx, server, qtb
     assert result_card.who.text() == "<b>Tool result</b>"
     assert '"temperature": 9' in result_card.body.text()
 
+    # The inspector shows each round's request: the first with the functions offered, the
+    # second with the calls and their results.
+    inspector = open_inspector(ctx, qtbot)
+    qtbot.mouseClick(card.body.viewport(), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: '"GetWeatherArgs"' in inspector.request.toPlainText())
+    assert '"tool_call_id"' not in inspector.request.toPlainText()
+    assert "complete (tool_calls)" in inspector_text(inspector)
+    last = window.chat.view.cards[path[-1].id]
+    qtbot.mouseClick(last.body.viewport(), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: '"tool_call_id"' in inspector.request.toPlainText())
+    assert "complete (stop)" in inspector_text(inspector)
+
 
 def test_calls_without_a_mock_wait_for_results_written_by_hand(ctx, server, qtbot) -> None:
     use_scripted_endpoint(ctx, server)
@@ -231,3 +244,31 @@ def test_stop_ends_the_tool_loop(ctx, server, qtbot) -> None:
     qtbot.wait(300)
     assert len(_chat_requests(server)) == 2  # stopped: no further round
     assert _path(window)[-1].status is MessageStatus.STOPPED
+
+
+def test_calls_appear_as_they_stream(ctx, server, qtbot) -> None:
+    use_scripted_endpoint(ctx, server)
+    window = open_window(ctx, qtbot)
+    ctx.bus.tools_chosen.emit(ToolSet("weather", (WEATHER, STOCK), mocks=MOCKS).to_json())
+    server.script("chat", Stream(recording=PARALLEL_CALLS, delay=0.04), Stream(text=FINAL))
+    editor = window.chat.composer.editor
+    editor.setPlainText("Weather in Edinburgh, and Apple's share price?")
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    seen: list[tuple[str, str]] = []
+
+    def growing() -> bool:
+        path = _path(window)
+        card = window.chat.view.cards.get(path[-1].id) if path else None
+        if card is None or not card.tool_calls.views():
+            return False
+        view = card.tool_calls.views()[0]
+        seen.append((view.title.text(), view.arguments.text()))
+        return len({arguments for _title, arguments in seen if arguments}) >= 3
+
+    qtbot.waitUntil(growing, timeout=10_000)
+    assert window.chat.streams.busy  # still streaming
+    titles = {title for title, _arguments in seen}
+    assert titles == {"Calls <code>GetWeatherArgs</code>"}  # the name came first
+    arguments = [a for _t, a in seen if a]
+    assert all(b.startswith(a) for a, b in pairwise(arguments))
+    qtbot.waitUntil(lambda: _last_answer_is(window, FINAL), timeout=10_000)

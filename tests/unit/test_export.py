@@ -149,3 +149,26 @@ def test_auto_title_cuts_long_lines_at_a_word_boundary() -> None:
     assert len(title) <= 48
     assert auto_title("a" * 100, max_chars=10) == "a" * 9 + "…"
     assert auto_title("Explain this, please now", max_chars=16) == "Explain this…"
+
+
+def test_a_tool_conversation_exports_its_calls_and_results() -> None:
+    from dataclasses import replace
+
+    from workbench.core.tools import ToolCall
+
+    call = ToolCall("call_9", "get_weather", '{"city": "Oslo"}')
+    branch = [
+        _message(1, Role.USER, "Weather in Oslo?"),
+        replace(_message(2, Role.ASSISTANT, ""), tool_calls=(call,)),
+        replace(_message(3, Role.TOOL, '{"sky": "clear"}'), tool_call_id="call_9"),
+        _message(4, Role.ASSISTANT, "Clear skies."),
+    ]
+    markdown = to_markdown("Oslo", "", branch)
+    assert (
+        '**Tool call** `get_weather`\n```json\n{\n  "arguments": {\n    "city": "Oslo"' in markdown
+    )
+    assert '### Tool\n\n{"sky": "clear"}' in markdown
+    messages = json.loads(to_json("Oslo", "", branch))["messages"]
+    assert messages[1]["tool_calls"] == [call.wire()]
+    assert messages[2]["tool_call_id"] == "call_9"
+    assert "tool_calls" not in messages[0] and "tool_call_id" not in messages[3]

@@ -15,7 +15,9 @@ JSON export format, version 1 (bump `EXPORT_VERSION` on any incompatible change)
           "content": str,            # Markdown, as shown
           "status": "complete" | "streaming" | "interrupted" | "stopped" | "error",
           "created_at": str,
-          "run": {...} | null        # model, endpoint, usage… of the run that wrote it
+          "run": {...} | null,       # model, endpoint, usage… of the run that wrote it
+          "tool_calls": [...],       # only on an answer that called functions (API's shape)
+          "tool_call_id": str        # only on a tool message: the call it answers
         }, ...
       ]
     }
@@ -34,6 +36,7 @@ from typing import Any
 
 from workbench.core.clock import utc_now_iso
 from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
+from workbench.core.tools import calls_markdown
 
 EXPORT_FORMAT = "workbench.session"
 EXPORT_VERSION = 1
@@ -71,6 +74,8 @@ def to_markdown(
             parts.append(line)
         if message.content:
             parts.append(message.content.strip("\n"))
+        if message.tool_calls:
+            parts.append(calls_markdown(message.tool_calls).strip("\n"))
         if note := _STATUS_NOTES.get(message.status):
             parts.append(note)
     return "\n\n".join(parts) + "\n"
@@ -105,6 +110,8 @@ def _message_json(message: Message, runs: RunInfo | None) -> dict[str, Any]:
         "status": str(message.status),
         "created_at": message.created_at,
         "run": _scrubbed(run) if run is not None else None,
+        **({"tool_calls": [c.wire() for c in message.tool_calls]} if message.tool_calls else {}),
+        **({"tool_call_id": message.tool_call_id} if message.tool_call_id else {}),
     }
 
 
