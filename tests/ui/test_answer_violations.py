@@ -92,3 +92,16 @@ def test_a_huge_answer_is_checked_off_the_ui_thread(panel, server, qtbot, monkey
     record = type_and_send(qtbot, panel, "Lyon as JSON, please.")
     box = _card(panel, record.message_id).schema_check
     qtbot.waitUntil(lambda: box.text() == "Matches the schema", timeout=5000)
+
+
+def test_a_recorded_refusal_is_shown_as_a_refusal_not_a_violation(panel, server, qtbot) -> None:
+    # OpenAI's own stream (gpt-4o-2024-08-06) refusing a structured-output request.
+    _choose_schema_output(panel, qtbot, SCHEMA)
+    server.script("chat", Stream(recording="173417d553406f03"))
+    record = type_and_send(qtbot, panel, "Something it will not do, as JSON.")
+    card = _card(panel, record.message_id)
+    assert card.body.text() == "**Refused:** I'm sorry, I can't assist with that request."
+    box = card.schema_check
+    qtbot.waitUntil(box.isVisible, timeout=5000)
+    assert box.quiet.isVisible() and not box.problems.isVisible()  # not shown as a failure
+    assert "refused" in box.text().lower() and "$" not in box.text()
