@@ -99,6 +99,13 @@ def _schema_editor(ctx: AppContext) -> Panel:
     return SchemaEditorPanel(ctx.bus, ctx.tasks, resources_dir() / "schemas")
 
 
+def _tools(ctx: AppContext) -> Panel:
+    from workbench.app.resources import resources_dir
+    from workbench.ui.panels.tools import ToolsPanel
+
+    return ToolsPanel(ctx.store, ctx.bus, ctx.tasks, examples=resources_dir() / "tools")
+
+
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("sessions", "Sessions", _sessions, Area.LeftDockWidgetArea, "Ctrl+Shift+S"),
     PanelSpec("heatmap", "Token Confidence", _heatmap, Area.BottomDockWidgetArea, "Ctrl+Shift+H"),
@@ -123,5 +130,8 @@ PANELS: tuple[PanelSpec, ...] = (
         Area.RightDockWidgetArea,
         "Ctrl+Shift+J",
         visible=False,
+    ),
+    PanelSpec(  # define function tools, save tool sets, and offer them in the chat
+        "tools", "Tools", _tools, Area.RightDockWidgetArea, "Ctrl+Shift+U", visible=False
     ),
 )

@@ -28,13 +28,13 @@ from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.schema_editor.files import SchemaFiles
 from workbench.ui.panels.schema_editor.findings import FindingsList, Row, fix_description, rows_for
 from workbench.ui.panels.schema_editor.from_example import FromExampleDialog
-from workbench.ui.panels.schema_editor.linting import INLINE_LIMIT, LintRunner, Result
 from workbench.ui.panels.schema_editor.preview import PythonPreview
 from workbench.ui.panels.schema_editor.texts import CHECKING, PLACEHOLDER, refusal, verdict
 from workbench.ui.tasks import BackgroundTasks
 from workbench.ui.theme import PALETTE_EVENTS, ErrorLabel, QuietLabel, error_text, palette_is_dark
 from workbench.ui.widgets.anyway_question import ask_anyway
 from workbench.ui.widgets.json_editor import JsonEditor
+from workbench.ui.widgets.schema_lint_runner import INLINE_LIMIT, LintRunner, Result
 
 USED = "The chat now asks for JSON matching this schema (strict)."
 USE_ANYWAY = "Use anyway"

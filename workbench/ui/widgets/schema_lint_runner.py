@@ -1,5 +1,6 @@
-"""The lint as the user types: once typing pauses, on the UI thread for a small text (a few
-milliseconds) and in a worker for a large one, so no keystroke waits for it."""
+"""The strict-mode schema lint as the user types (the schema editor, the Tools panel's
+parameters): once typing pauses, on the UI thread for a small text (a few milliseconds) and in a
+worker for a large one, so no keystroke waits for it."""
 
 from __future__ import annotations
 
