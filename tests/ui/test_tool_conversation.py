@@ -114,6 +114,7 @@ def test_parallel_calls_answered_with_mocks_go_on_to_the_answer(ctx, server, qtb
     assert len({m.run_id for m in rounds}) == 2
     stored = ctx.store.runs.get(rounds[0].run_id)
     assert stored is not None and stored.finish_reason == "tool_calls"
+    assert stored.timings.first_token_s is not None  # the first call's name is the first token
 
     # What is seen: both calls, assembled and checked; the results under them.
     card = window.chat.view.cards[rounds[0].id]
@@ -125,6 +126,7 @@ def test_parallel_calls_answered_with_mocks_go_on_to_the_answer(ctx, server, qtb
     assert '"city": "Edinburgh"' in views[0].arguments.text()
     assert all(v.verdict.isVisible() and v.verdict.text().startswith("✓") for v in views)
     assert not card.tool_calls.form.isVisible()  # answered: nothing asked any more
+    assert not card.body.isVisibleTo(card)  # no text: no empty box above the calls
     result_card = window.chat.view.cards[path[2].id]
     assert result_card.who.text() == "<b>Tool result</b>"
     assert '"temperature": 9' in result_card.body.text()

@@ -207,6 +207,8 @@ class Run:
                 if self.clock() - self._last_checkpoint >= self.checkpoint_s:
                     self._checkpoint()
             case ToolCallDelta():
+                if p.first_token_s is None:  # an answer that only calls functions starts here
+                    p.first_token_s = self.clock() - self._started
                 call = p.tools.setdefault(event.index, {"id": "", "name": "", "arguments": ""})
                 call["id"] = event.id or call["id"]
                 call["name"] = event.name or call["name"]

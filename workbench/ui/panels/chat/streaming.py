@@ -94,10 +94,12 @@ class AnswerStreams(QObject):
         if card is None or _deleted(card):
             return
         if isinstance(event, TextDelta):
+            card.body.show()
             card.body.append(event.text)
             card.stop_waiting()
         elif isinstance(event, ToolCallDelta):  # the name first, then the arguments growing
             card.tool_calls.stream(event.index, event.id, event.name, event.arguments)
+            card.body.setVisible(card.body.received_chars > 0)  # no empty box above the calls
             card.stop_waiting()
         elif isinstance(event, RetryScheduled):
             card.show_retry(event)

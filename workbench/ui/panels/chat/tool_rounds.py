@@ -53,6 +53,7 @@ def show_calls(
         return
     tools = panel.params.tools.toolset()
     card.tool_calls.show_calls(message.tool_calls, tools)
+    card.body.setVisible(bool(message.content))  # calls only: no empty box above them
     last = panel.path[-1].id if panel.path else None
     if message.id == last and message.status is MessageStatus.COMPLETE:
         _ask_for_results(panel, card, message, tools, note or _note(message))

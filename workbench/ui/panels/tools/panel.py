@@ -145,12 +145,17 @@ class ToolsPanel(Panel):
         self.examples_button.setMenu(self.examples_menu)
         self.examples_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.title = QuietLabel("", self, objectName="tool_set_title")
-        bar = QHBoxLayout()
+        # The set's name on a line of its own, its buttons under it: the dock may be narrow.
+        bar = QVBoxLayout()
         bar.setSpacing(4)
-        bar.addWidget(self.sets.combo, 1)
+        bar.addWidget(self.sets.combo)
+        set_buttons = QHBoxLayout()
+        set_buttons.setSpacing(4)
         for widget in (self.new_button, self.save_button, self.delete_button):
-            bar.addWidget(widget)
-        bar.addWidget(self.examples_button)
+            set_buttons.addWidget(widget)
+        set_buttons.addWidget(self.examples_button)
+        set_buttons.addStretch(1)
+        bar.addLayout(set_buttons)
 
         self.add_button = _button("Add", "tool_function_add", self, "Add a function")
         self.add_button.clicked.connect(self.add_function)
@@ -210,9 +215,9 @@ class ToolsPanel(Panel):
         self.refused = ErrorLabel("", self, objectName="tool_refused", wordWrap=True)
         self.refused.hide()
         use_row = QHBoxLayout()
-        use_row.addWidget(self.status, 1)
-        use_row.addWidget(self.use_button, 0, Qt.AlignmentFlag.AlignTop)
-        use_row.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignTop)
+        use_row.addStretch(1)
+        use_row.addWidget(self.use_button)
+        use_row.addWidget(self.clear_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -221,6 +226,7 @@ class ToolsPanel(Panel):
         layout.addWidget(self.title)
         layout.addWidget(scroll, 1)
         layout.addLayout(options)
+        layout.addWidget(self.status)
         layout.addLayout(use_row)
         layout.addWidget(self.refused)
 

@@ -68,7 +68,6 @@ class FindingsList(QListWidget):
         self.setObjectName("tool_parameter_findings")
         self.setWordWrap(True)
         self.setAlternatingRowColors(True)
-        self.setMaximumHeight(self.fontMetrics().lineSpacing() * FINDINGS_LINES + 8)
         self.findings: list[Finding] = []
 
     def show_findings(self, findings: list[Finding]) -> None:
@@ -83,6 +82,9 @@ class FindingsList(QListWidget):
             none = QListWidgetItem("No problems found.")
             none.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addItem(none)
+        # As tall as its lines (up to FINDINGS_LINES): "No problems" takes one line, not five.
+        shown = min(max(1, len(self.findings)), FINDINGS_LINES)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * shown + 2 * self.frameWidth() + 8)
 
     def texts(self) -> list[str]:
         return [f.text() for f in self.findings]
