@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.support.fixtures import open_window
 from workbench.core.sessions import MessageStatus, Role
 from workbench.ui.panels.chat.conversation import COMPACT_BELOW_PX
+from workbench.ui.panels.chat.message_card import COMPACT_LABELS
 
 
 def test_cards_fit_a_narrow_chat_and_get_their_words_back_when_wide(ctx, qtbot) -> None:
@@ -23,6 +24,13 @@ def test_cards_fit_a_narrow_chat_and_get_their_words_back_when_wide(ctx, qtbot) 
     qtbot.waitUntil(lambda: card.width() <= view.viewport().width(), timeout=2000)
     assert card.regenerate_button.text() == "↻"
     assert "Regenerate" in card.regenerate_button.toolTip()
+    # Every symbol is one the button's font can draw (not an empty box).
+    for button in (card.regenerate_button, card.continue_button):
+        metrics = button.fontMetrics()
+        assert all(metrics.inFontUcs4(ord(c)) for c in button.text()), button.text()
+    assert all(card.fontMetrics().inFontUcs4(ord(symbol)) for symbol in COMPACT_LABELS.values()), (
+        COMPACT_LABELS
+    )
 
     window.resize(1600, 900)
     window.chat.splitter.setSizes([1300, 250])

@@ -44,7 +44,7 @@ WAIT_TICK_MS = 250  # how often the waiting note's seconds are brought up to dat
 
 
 # What the header's actions show in a narrow chat.
-COMPACT_LABELS = {"Edit": "✎", "Regenerate": "↻", "Continue": "⏵", "Copy": "⧉", "Delete": "✕"}
+COMPACT_LABELS = {"Edit": "✎", "Regenerate": "↻", "Continue": "»", "Copy": "❐", "Delete": "✕"}
 
 
 class MessageCard(QFrame):

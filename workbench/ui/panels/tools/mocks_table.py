@@ -55,8 +55,11 @@ class MocksTable(QWidget):
         self.table.verticalHeader().setVisible(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)
-        self.add_button = QPushButton("Add Mock", self, objectName="tool_mock_add")
-        self.remove_button = QPushButton("Remove Mock", self, objectName="tool_mock_remove")
+        # Short labels (the table above says what they add): a narrow dock keeps them whole.
+        self.add_button = QPushButton("Add", self, objectName="tool_mock_add")
+        self.add_button.setToolTip("Add a mock result for this function")
+        self.remove_button = QPushButton("Remove", self, objectName="tool_mock_remove")
+        self.remove_button.setToolTip("Remove the selected mock result")
         self.problem = ErrorLabel("", self, objectName="tool_mock_problem", wordWrap=True)
         self.problem.hide()
         buttons = QHBoxLayout()

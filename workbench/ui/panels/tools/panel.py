@@ -105,9 +105,7 @@ class ToolsPanel(Panel):
         self.choice = ChoiceCombo(self)
         self.parallel = QCheckBox("Parallel calls", self, objectName="parallel_calls")
         self.parallel.setToolTip("parallel_tool_calls: the model may call several at once")
-        self.auto_answer = QCheckBox(
-            "Answer calls with mock results automatically", self, objectName="auto_answer"
-        )
+        self.auto_answer = QCheckBox("Answer with mocks", self, objectName="auto_answer")
         self.auto_answer.setToolTip(
             "A call with a matching mock is answered with it and the chat goes on by itself"
         )
@@ -148,12 +146,15 @@ class ToolsPanel(Panel):
         # The set's name on a line of its own, its buttons under it: the dock may be narrow.
         bar = QVBoxLayout()
         bar.setSpacing(4)
-        bar.addWidget(self.sets.combo)
+        chooser = QHBoxLayout()
+        chooser.setSpacing(4)
+        chooser.addWidget(self.sets.combo, 1)
+        chooser.addWidget(self.examples_button)
+        bar.addLayout(chooser)
         set_buttons = QHBoxLayout()
         set_buttons.setSpacing(4)
         for widget in (self.new_button, self.save_button, self.delete_button):
             set_buttons.addWidget(widget)
-        set_buttons.addWidget(self.examples_button)
         set_buttons.addStretch(1)
         bar.addLayout(set_buttons)
 
@@ -177,7 +178,9 @@ class ToolsPanel(Panel):
         function_layout = QVBoxLayout(function_box)
         function_layout.setContentsMargins(0, 0, 0, 0)
         function_layout.addWidget(self.editor, 3)
-        function_layout.addWidget(QLabel("Mock results for this function's calls", function_box))
+        mocks_label = QLabel("Mock results for this function's calls", function_box)
+        mocks_label.setWordWrap(True)  # a narrow dock wraps it instead of widening
+        function_layout.addWidget(mocks_label)
         function_layout.addWidget(self.mocks, 1)
         self.no_function = QuietLabel(NO_FUNCTION, self, objectName="tool_no_function")
         self.no_function.setWordWrap(True)
@@ -195,10 +198,13 @@ class ToolsPanel(Panel):
         split.setMinimumHeight(560)  # below that the dock scrolls rather than squeezing it
         scroll = QScrollArea(self, objectName="tool_scroll")
         scroll.setWidgetResizable(True)
+        # Narrow dock: the editors narrow with it (they scroll sideways themselves).
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(split)
 
         options = QFormLayout()
+        options.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         options.addRow("Tool choice", self.choice)
         options.addRow(self.parallel)  # the whole row: a narrow dock keeps its text
         options.addRow(self.auto_answer)

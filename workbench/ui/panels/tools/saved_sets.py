@@ -44,7 +44,7 @@ class SavedSets(QObject):
         self.combo = QComboBox(owner, objectName="tool_sets")
         self.combo.setPlaceholderText("Unsaved set")
         self.combo.setToolTip("Saved tool sets: pick one to edit it")
-        self.combo.setMinimumContentsLength(8)
+        self.combo.setMinimumContentsLength(6)
         self.combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
