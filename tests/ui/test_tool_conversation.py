@@ -18,6 +18,7 @@ from workbench.core.tools import FunctionTool, MockResult, ToolSet
 
 PARALLEL_CALLS = "f82268f2fefd5cfb"  # GetWeatherArgs(Edinburgh, GB, c) and get_stock_price(AAPL)
 ONE_CALL = "2018feb66ae13fcf"  # get_weather(New York City)
+OTHER_CALL = "a247c49c5fcd492b"  # get_weather(San Francisco, CA)
 FINAL = "Edinburgh is 9 degrees and AAPL trades at 227.5."
 
 
@@ -210,11 +211,13 @@ def test_arguments_that_break_the_schema_are_said_and_not_answered_by_themselves
 def test_the_conversation_stops_at_the_round_cap(ctx, server, qtbot) -> None:
     use_scripted_endpoint(ctx, server)
     window = open_window(ctx, qtbot)
-    weather = FunctionTool("get_weather", "", _object({"city": {"type": "string"}}))
+    places = json.dumps({"type": "object", "properties": {"city": {}, "state": {}}})
+    weather = FunctionTool("get_weather", "", places, strict=False)
     mock = (MockResult("get_weather", '{"temperature": 4}'),)
     tools = ToolSet("loop", (weather,), choice="required", mocks=mock, max_rounds=2)
     ctx.bus.tools_chosen.emit(tools.to_json())
-    server.script("chat", *[Stream(recording=ONE_CALL) for _ in range(4)])
+    # New York, then San Francisco: a new call each round, until the cap.
+    server.script("chat", Stream(recording=ONE_CALL), Stream(recording=OTHER_CALL))
 
     type_and_send(qtbot, window, "Weather in New York?")
     qtbot.waitUntil(lambda: "Stopped after 2 rounds" in window.statusBar().currentMessage())
@@ -227,6 +230,33 @@ def test_the_conversation_stops_at_the_round_cap(ctx, server, qtbot) -> None:
     form = window.chat.view.cards[path[-1].id].tool_calls.form
     assert form.isVisible() and "Stopped after 2 rounds" in form.note.text()
     assert form.boxes()[0].toPlainText() == '{"temperature": 4}'
+
+
+def test_the_same_calls_again_stop_the_loop(ctx, server, qtbot) -> None:
+    use_scripted_endpoint(ctx, server)
+    window = open_window(ctx, qtbot)
+    weather = FunctionTool("get_weather", "", _object({"city": {"type": "string"}}))
+    mock = (MockResult("get_weather", '{"temperature": 4}'),)
+    ctx.bus.tools_chosen.emit(ToolSet("loop", (weather,), mocks=mock, max_rounds=9).to_json())
+    server.script("chat", Stream(recording=ONE_CALL), Stream(recording=ONE_CALL))
+
+    type_and_send(qtbot, window, "Weather in New York?")
+    qtbot.waitUntil(lambda: "same calls" in window.statusBar().currentMessage())
+    qtbot.wait(200)
+    assert len(_chat_requests(server)) == 2  # the mock would only repeat itself
+    path = _path(window)
+    assert [m.role for m in path] == [Role.USER, Role.ASSISTANT, Role.TOOL, Role.ASSISTANT]
+    form = window.chat.view.cards[path[-1].id].tool_calls.form
+    assert form.isVisible() and "same calls" in form.note.text()
+
+    # The user changes the result and sends it: the conversation goes on.
+    server.script("chat", Stream(text="It is 5 degrees in New York."))
+    box = form.boxes()[0]
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, '{"temperature": 5}')
+    qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _last_answer_is(window, "It is 5 degrees in New York."))
 
 
 def test_stop_ends_the_tool_loop(ctx, server, qtbot) -> None:

@@ -8,6 +8,7 @@ each result a tool message under it.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from workbench.core.sessions import Message, MessageStatus, Role
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     from workbench.ui.panels.chat.panel import ChatPanel
 
 WAITING = "The model called {what}. Write each result (or keep the saved mock) and send them."
+REPEATED = (
+    "The model made the same calls as in the round before, so the mocks would only repeat "
+    "themselves: stopped here. Change a result and send it to go on."
+)
 CAPPED = (
     "Stopped after {rounds} rounds of tool calls (the tool set's cap). "
     "Send the results to let it go on."
@@ -71,10 +76,14 @@ def carry_on(panel: ChatPanel, message: Message) -> None:
         and all(not call_problems(call, tools) for call in message.tool_calls)
     )
     rounds = tool_rounds(panel.path)
-    if automatic and tools is not None and rounds < tools.max_rounds:
+    repeated = _repeats_last_round(panel.path, message)
+    if automatic and tools is not None and rounds < tools.max_rounds and not repeated:
         send_results(panel, message.id, [(c, r) for c, r in results if r is not None])
         return
-    note = CAPPED.format(rounds=rounds) if automatic else _note(message)
+    if automatic and repeated:
+        note = REPEATED
+    else:
+        note = CAPPED.format(rounds=rounds) if automatic else _note(message)
     panel.status_message.emit(note)
     card = panel.view.cards.get(message.id)
     if card is not None:
@@ -82,6 +91,29 @@ def carry_on(panel: ChatPanel, message: Message) -> None:
         boxes = card.tool_calls.form.boxes()
         if boxes:
             boxes[0].setFocus()
+
+
+def _repeats_last_round(path: list[Message], message: Message) -> bool:
+    """Whether `message` makes exactly the calls the round before it (since the question) made:
+    the same mocks would answer them, and the model would only ask again."""
+    if not path or path[-1].id != message.id:
+        return False
+    for earlier in reversed(path[:-1]):
+        if earlier.role is Role.USER:
+            return False
+        if earlier.role is Role.ASSISTANT:
+            return _calls_key(earlier) == _calls_key(message)
+    return False
+
+
+def _calls_key(message: Message) -> list[tuple[str, object]]:
+    def arguments(text: str) -> object:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+
+    return [(c.name, arguments(c.arguments)) for c in message.tool_calls]
 
 
 def _ask_for_results(
