@@ -2,8 +2,17 @@
 and marks (a wavy underline and a dot in the gutter) where problems were found.
 
 Tab indents by two spaces here, as in any code editor; Ctrl+Tab (Ctrl+Shift+Tab) moves the focus
-on (back), so the keyboard is never trapped. No folding: QPlainTextEdit has none of its own, and
-hiding blocks by hand breaks the undo history's idea of what is where.
+on (back), so the keyboard is never trapped.
+
+Folding: a line where an object or array opens and closes on a later line gets a ▾ in the gutter;
+a click on it (or Ctrl+Shift+[ in the editor) hides the lines up to the closer and shows " … }"
+after the line, a click on ▸ (or Ctrl+Shift+]) shows them again. QPlainTextEdit has no folding of
+its own: the inner blocks are hidden by hand (`json_fold_view`), with the regions worked out on
+demand by `json_folding` so typing in a huge schema never waits for them. Hidden blocks are
+outside what the undo history knows: an edit, an undo or a cursor landing in them would act on
+text nobody sees. So any change to the text unfolds everything first (and anything that slipped
+past is unfolded the moment the document reports the change), a cursor moved into a fold (go to a
+finding) opens it, and a folded line's gutter dot shows the worst mark hidden inside it.
 """
 
 from __future__ import annotations
@@ -11,11 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
     QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPalette,
@@ -27,13 +38,27 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from workbench.ui.theme import PALETTE_EVENTS, error_text, palette_is_dark
+from workbench.ui.widgets.json_fold_view import Folds
+from workbench.ui.widgets.json_folding import brackets as _brackets
 from workbench.ui.widgets.json_highlighter import JsonHighlighter
 
 INDENT = "  "
 MAX_MARKS = 500  # more than anyone reads; keeps repainting cheap on a huge broken paste
 BRACKET_SCAN_LINES = 5_000  # the matching bracket is looked for this far, no further
 _PAIRS = {"{": "}", "[": "]", "}": "{", "]": "["}
-TOOLTIP = "Tab indents by two spaces. Ctrl+Tab moves the focus on, Ctrl+Shift+Tab back."
+TOOLTIP = (
+    "Tab indents by two spaces. Ctrl+Tab moves the focus on, Ctrl+Shift+Tab back.\n"
+    "Ctrl+Shift+[ folds the object or array at the cursor, Ctrl+Shift+] unfolds it."
+)
+_FOLD_KEYS = (Qt.Key.Key_BracketLeft, Qt.Key.Key_BraceLeft)
+_UNFOLD_KEYS = (Qt.Key.Key_BracketRight, Qt.Key.Key_BraceRight)
+_EDIT_KEYS = (Qt.Key.Key_Backspace, Qt.Key.Key_Delete, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+_EDIT_SEQUENCES = (
+    QKeySequence.StandardKey.Undo,
+    QKeySequence.StandardKey.Redo,
+    QKeySequence.StandardKey.Cut,
+    QKeySequence.StandardKey.Paste,
+)
 
 Severity = Literal["error", "warning"]
 
@@ -54,26 +79,6 @@ def warning_colour(palette: QPalette) -> QColor:
     return QColor("#e0a526") if palette_is_dark(palette) else QColor("#9a6700")
 
 
-def _brackets(line: str) -> list[tuple[int, str]]:
-    """Columns of the brackets in one line of JSON that are not inside a string (JSON strings
-    never span lines, so each line can be read on its own)."""
-    found: list[tuple[int, str]] = []
-    in_string = escaped = False
-    for col, ch in enumerate(line):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in _PAIRS:
-            found.append((col, ch))
-    return found
-
-
 class _Gutter(QWidget):
     def __init__(self, editor: JsonEditor) -> None:
         super().__init__(editor)
@@ -85,6 +90,14 @@ class _Gutter(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         self.editor.paint_gutter(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        line = self.editor.folds.marker_at(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and line is not None:
+            self.editor.folds.toggle(line)
+            event.accept()
+            return
+        super().mousePressEvent(event)
 
 
 class JsonEditor(QPlainTextEdit):
@@ -99,6 +112,7 @@ class JsonEditor(QPlainTextEdit):
         self.marks: list[Mark] = []
         self._marked_lines: dict[int, Severity] = {}
         self._gutter = _Gutter(self)
+        self.folds = Folds(self, self._gutter)
         self.highlighter = JsonHighlighter(self.document(), self.palette())
         self.blockCountChanged.connect(self._fit_gutter)
         self.updateRequest.connect(self._scroll_gutter)
@@ -106,9 +120,14 @@ class JsonEditor(QPlainTextEdit):
         self._fit_gutter()
 
     # --- gutter --------------------------------------------------------------------------------
+    @property
+    def gutter(self) -> QWidget:
+        return self._gutter
+
     def gutter_width(self) -> int:
         digits = len(str(max(1, self.blockCount())))
-        return 10 + self.fontMetrics().horizontalAdvance("9") * max(digits, 2) + self._dot_size()
+        numbers = self.fontMetrics().horizontalAdvance("9") * max(digits, 2)
+        return self.folds.column_width() + 4 + numbers + self._dot_size()
 
     def _dot_size(self) -> int:
         return max(6, self.fontMetrics().height() // 2)
@@ -146,22 +165,36 @@ class JsonEditor(QPlainTextEdit):
             bottom = top + round(self.blockBoundingRect(block).height())
             if block.isVisible() and bottom >= event.rect().top():
                 number = block.blockNumber()
+                self.folds.paint_marker(painter, number, block.text(), top, height)
                 painter.setPen(
                     palette.color(QPalette.ColorRole.Text) if number == current else quiet
                 )
                 painter.drawText(
                     0, top, text_right, height, Qt.AlignmentFlag.AlignRight, str(number + 1)
                 )
-                severity = self._marked_lines.get(number + 1)
+                severity = self._line_severity(number)
                 if severity is not None:
                     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
                     painter.setPen(Qt.PenStyle.NoPen)
                     painter.setBrush(self._mark_colour(severity))
                     painter.drawEllipse(text_right + 3, top + (height - dot) // 2, dot, dot)
                     painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            block = block.next()
+            block = self.folds.next_shown(block)
             top = bottom
         painter.end()
+
+    def _line_severity(self, number: int) -> Severity | None:
+        """The worst mark on line `number` (0-based), or, if it is folded, on any line it hides."""
+        own = self._marked_lines.get(number + 1)
+        region = self.folds.folded.get(number)
+        if region is None or own == "error":
+            return own
+        hidden = {s for line, s in self._marked_lines.items() if number + 1 < line <= region[0] + 1}
+        return "error" if "error" in hidden else own or ("warning" if hidden else None)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        self.folds.paint_hints(event)
 
     # --- marks and the bracket -----------------------------------------------------------------
     def _mark_colour(self, severity: Severity) -> QColor:
@@ -264,6 +297,7 @@ class JsonEditor(QPlainTextEdit):
     # --- editing -------------------------------------------------------------------------------
     def replace_all(self, text: str) -> None:
         """Replace the whole text as one edit: a single Ctrl+Z brings the old text back."""
+        self.folds.unfold_all()
         cursor = QTextCursor(self.document())
         cursor.beginEditBlock()
         cursor.select(QTextCursor.SelectionType.Document)
@@ -293,6 +327,14 @@ class JsonEditor(QPlainTextEdit):
             # QPlainTextEdit's own override refuses while Tab types: ask QWidget's.
             QWidget.focusNextPrevChild(self, not backwards)
             return
+        if ctrl and mods & Qt.KeyboardModifier.ShiftModifier and key in _FOLD_KEYS + _UNFOLD_KEYS:
+            if key in _FOLD_KEYS:
+                self.folds.fold_at_cursor()
+            else:
+                self.folds.unfold_at_cursor()
+            return
+        if self.folds.folded and _edits(event):
+            self.folds.unfold_all()  # before the edit: nothing typed or undone acts on hidden text
         if key == Qt.Key.Key_Tab and not mods:
             self.textCursor().insertText(INDENT)
             return
@@ -303,6 +345,10 @@ class JsonEditor(QPlainTextEdit):
             self._newline_keeping_indent()
             return
         super().keyPressEvent(event)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        self.folds.unfold_all()  # paste and drop, like typing, never land in hidden text
+        super().insertFromMimeData(source)
 
     def _dedent(self) -> None:
         cursor = self.textCursor()
@@ -329,7 +375,9 @@ class JsonEditor(QPlainTextEdit):
 
     def _mark_tooltip(self, pos: QPoint) -> bool:
         """Over a marked line, its problems instead of the editor's own tooltip."""
-        found = self.marks_on_line(self.cursorForPosition(pos).blockNumber() + 1)
+        number = self.cursorForPosition(pos).blockNumber()
+        last = self.folds.folded.get(number, (number, ""))[0]
+        found = [m for m in self.marks if number + 1 <= m.line <= last + 1]
         if not found:
             return False
         QToolTip.showText(self.viewport().mapToGlobal(pos), "\n".join(m.message for m in found))
@@ -340,3 +388,11 @@ class JsonEditor(QPlainTextEdit):
         if event.type() in PALETTE_EVENTS:
             self.highlighter.use_palette(self.palette())
             self._refresh_selections()
+
+
+def _edits(event: QKeyEvent) -> bool:
+    """Whether a key press (not a shortcut) would change the text."""
+    if event.key() in _EDIT_KEYS or any(event.matches(k) for k in _EDIT_SEQUENCES):
+        return True
+    text = event.text()
+    return bool(text) and (text.isprintable() or text == "\t")
