@@ -29,7 +29,10 @@ class ModelTraits:
     temperature: bool  # temperature and top_p
     json_schema: bool  # response_format json_schema (structured outputs)
     context_window: int | None  # input tokens, when known
-    model: str = ""  # for the tooltips: "o3-mini is a reasoning model…"
+    model: str = ""
+    vision: bool = (
+        True  # takes images in messages  # for the tooltips: "o3-mini is a reasoning model…"
+    )
     endpoint_kind: str = ""
 
 
@@ -51,6 +54,11 @@ _KIND_DEFAULTS: dict[str, dict[str, bool]] = {
 # servers a name only says which weights are loaded, not what the server does with them.
 _OPENAI_NAMED_KINDS = frozenset({"openai", "azure", "openrouter", "custom"})
 
+# OpenAI models that take no images (the others since gpt-4-turbo / gpt-4o do).
+_NO_VISION = re.compile(
+    r"^(gpt-3\.5|gpt-35|gpt-4(-\d{4}.*|-32k.*)?$|o1-(mini|preview)|o3-mini|.*-(audio|realtime|"
+    r"search|transcribe|tts)|text-|davinci|babbage)"
+)
 _REASONING = re.compile(r"^(o1|o3|o4|gpt-5)\b")
 _NOT_REASONING = re.compile(r"^gpt-5(\.\d+)?-chat")
 # Models older than structured outputs (Aug 2024) reject response_format json_schema.
@@ -88,6 +96,8 @@ def traits_for(model: str, endpoint_kind: str, listed: dict[str, Any] | None = N
         caps.update(temperature=False, penalties=False, logprobs=False)
     if named_by_openai and _NO_JSON_SCHEMA.match(openai_base_name(model)):
         caps["json_schema"] = False
+    # The built-in model reads text only; other servers' models are found out by sending.
+    vision = kind != "local" and not (named_by_openai and _NO_VISION.match(openai_base_name(model)))
     traits = ModelTraits(
         reasoning=reasoning,
         logprobs=caps["logprobs"],
@@ -98,6 +108,7 @@ def traits_for(model: str, endpoint_kind: str, listed: dict[str, Any] | None = N
         context_window=None,
         model=model,
         endpoint_kind=kind,
+        vision=vision,
     )
     if listed:
         traits = _narrowed_by_listing(traits, listed)
@@ -128,7 +139,15 @@ def _narrowed_by_listing(traits: ModelTraits, listed: Mapping[str, Any]) -> Mode
         penalties=traits.penalties and bool({"presence_penalty", "frequency_penalty"} & supported),
         temperature=traits.temperature and "temperature" in supported,
         json_schema=traits.json_schema and "structured_outputs" in supported,
+        vision=traits.vision and _lists_image_input(listed),
     )
+
+
+def _lists_image_input(listed: Mapping[str, Any]) -> bool:
+    """OpenRouter's architecture.input_modalities; a listing without it says nothing."""
+    architecture = listed.get("architecture")
+    modalities = architecture.get("input_modalities") if isinstance(architecture, Mapping) else None
+    return not isinstance(modalities, list) or "image" in modalities
 
 
 # Where servers put the context length in their /v1/models entries: OpenRouter and LM Studio

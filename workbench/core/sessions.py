@@ -33,6 +33,17 @@ class SessionSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageRef:
+    """An image in a message: its bytes are in the store's assets, by `digest`."""
+
+    digest: str
+    mime: str
+    detail: str  # "low", "high" or "auto", as sent
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     id: int
     session_id: int
@@ -44,6 +55,7 @@ class Message:
     run_id: int | None = None
     tool_calls: tuple[ToolCall, ...] = ()  # an answer's calls to functions
     tool_call_id: str | None = None  # a tool message: the call it answers
+    images: tuple[ImageRef, ...] = ()  # a question's images, in order
 
 
 # Snippets come back with these around each matched term, so the view can style them safely.

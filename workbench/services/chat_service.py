@@ -12,12 +12,22 @@ from dataclasses import dataclass, replace
 from workbench.core import export
 from workbench.core.budget import Estimate
 from workbench.core.model_traits import prefix_continuation_problem
-from workbench.core.runs import ChatTurn, RunEvent, RunKind, RunParams, RunRequest
+from workbench.core.runs import (
+    ChatTurn,
+    ContentPart,
+    ImagePart,
+    RunEvent,
+    RunKind,
+    RunParams,
+    RunRequest,
+    TextPart,
+)
 from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
 from workbench.core.tools import ToolCall
 from workbench.services.run_pipeline import Run, RunOrigin
 from workbench.services.run_service import RunService
 from workbench.services.store import Store
+from workbench.services.store.images import NewImage
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +55,18 @@ class ChatService:
             session_id, settings.system_prompt, settings.endpoint_id, settings.params
         )
 
-    def ask(self, session_id: int, text: str, parent_id: int | None) -> int:
-        """The user's message, committed before anything is sent; returns the answer's id."""
+    def ask(
+        self,
+        session_id: int,
+        text: str,
+        parent_id: int | None,
+        images: Sequence[NewImage] = (),
+    ) -> int:
+        """The user's message (and its images), committed before anything is sent; returns the
+        answer's id."""
         question = self.store.conversation.add(session_id, Role.USER, text, parent_id)
+        if images:
+            self.store.images.attach(question, images)
         return self.add_answer(session_id, question)
 
     def add_answer(self, session_id: int, question_id: int) -> int:
@@ -90,7 +109,7 @@ class ChatService:
         params = settings.params
         if not params.model:  # sent before the endpoint's models were listed (`--prompt`)
             params = replace(params, model=endpoint.default_model)
-        turns = history_turns(history)
+        turns = history_turns(history, self.store.images.data)
         system = settings.system_prompt.strip()
         if system:
             turns.insert(0, ChatTurn.of("system", system))
@@ -145,12 +164,18 @@ class ChatService:
         return title
 
 
-def history_turns(history: Sequence[Message]) -> list[ChatTurn]:
-    """The turns sent for `history`. An answer's calls go with it only where tool messages
-    answer them: the API refuses calls left unanswered (a new question asked instead)."""
+def history_turns(
+    history: Sequence[Message], image_data: Callable[[str], bytes | None] = lambda _d: None
+) -> list[ChatTurn]:
+    """The turns sent for `history`, a question's images as image parts after its text (their
+    bytes from `image_data`). An answer's calls go with it only where tool messages answer
+    them: the API refuses calls left unanswered (a new question asked instead)."""
     answered = {m.tool_call_id for m in history if m.role is Role.TOOL}
     turns = []
     for m in history:
+        if m.images:
+            turns.append(ChatTurn(str(m.role), _parts(m, image_data)))
+            continue
         if m.role is Role.TOOL:
             turns.append(replace(ChatTurn.of("tool", m.content), tool_call_id=m.tool_call_id or ""))
             continue
@@ -171,3 +196,12 @@ def tool_rounds(history: Sequence[Message]) -> int:
         if m.role is Role.ASSISTANT and m.tool_calls:
             rounds += 1
     return rounds
+
+
+def _parts(message: Message, image_data: Callable[[str], bytes | None]) -> tuple[ContentPart, ...]:
+    parts: list[ContentPart] = [TextPart(message.content)] if message.content else []
+    for image in message.images:
+        data = image_data(image.digest)
+        if data is not None:  # an asset lost to a damaged store: the text still goes
+            parts.append(ImagePart(data=data, mime=image.mime, detail=image.detail))
+    return tuple(parts)

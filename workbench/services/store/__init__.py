@@ -25,6 +25,7 @@ from workbench.services.store.errors import (
     store_problem,
     unwritable,
 )
+from workbench.services.store.images import ImageQueries
 from workbench.services.store.migrations import LATEST_VERSION, schema_version
 from workbench.services.store.runs import RunQueries
 from workbench.services.store.sessions import SessionQueries
@@ -45,6 +46,7 @@ class Store:
         self.costs = CostQueries(db)
         self.comparisons = ComparisonQueries(db)
         self.tool_sets = ToolSetQueries(db)
+        self.images = ImageQueries(db)
 
     @classmethod
     def open(cls, path: Path) -> Store:

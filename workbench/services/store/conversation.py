@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlite_utils
@@ -11,6 +12,7 @@ from workbench.core.export import auto_title
 from workbench.core.runs import RunParams, RunStatus
 from workbench.core.sessions import DEFAULT_SESSION_TITLE, Message, MessageStatus, Role
 from workbench.core.tools import ToolCall, calls_from_json, calls_to_json
+from workbench.services.store.images import ImageQueries
 
 _MESSAGE_COLUMNS = (
     "id, session_id, parent_id, role, content, status, created_at, run_id, tool_calls, tool_call_id"
@@ -35,6 +37,7 @@ def _message(row: dict[str, Any]) -> Message:
 class ConversationQueries:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self._db = db
+        self._images = ImageQueries(db)
 
     # --- messages --------------------------------------------------------------------------
     def add(
@@ -64,7 +67,11 @@ class ConversationQueries:
     def get(self, message_id: int) -> Message | None:
         rows = self._db.query(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", [message_id])
         row = next(iter(rows), None)
-        return _message(row) if row else None
+        if row is None:
+            return None
+        message = _message(row)
+        images = self._images.of_message(message_id)
+        return replace(message, images=images) if images else message
 
     def visible(self, session_id: int) -> list[Message]:
         rows = self._db.query(
@@ -72,7 +79,11 @@ class ConversationQueries:
             "WHERE session_id = ? AND deleted_at IS NULL ORDER BY id",
             [session_id],
         )
-        return [_message(r) for r in rows]
+        messages = [_message(r) for r in rows]
+        images = self._images.of_session(session_id)
+        if not images:
+            return messages
+        return [replace(m, images=images[m.id]) if m.id in images else m for m in messages]
 
     def append_chunk(self, message_id: int, text: str) -> None:
         """Checkpoint streamed text; costs the size of `text`, whatever the answer's length."""

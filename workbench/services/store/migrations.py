@@ -217,6 +217,23 @@ def _v9_tool_conversations(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v10_message_images(db: sqlite_utils.Database) -> None:
+    # A message's images, in order, each stored once in assets by its content hash.
+    db["message_images"].create(
+        {
+            "message_id": int,
+            "position": int,
+            "asset_hash": str,
+            "detail": str,
+            "width": int,
+            "height": int,
+        },
+        pk=("message_id", "position"),
+        foreign_keys=[("message_id", "messages", "id"), ("asset_hash", "assets", "hash")],
+        not_null={"asset_hash", "detail", "width", "height"},
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
@@ -227,6 +244,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v7_run_kind_and_target,
     _v8_reindex_only_changed_text,
     _v9_tool_conversations,
+    _v10_message_images,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

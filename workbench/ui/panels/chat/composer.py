@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
+
+from workbench.ui.panels.chat.attachments import AttachmentStrip
+from workbench.ui.tasks import BackgroundTasks
 
 COUNT_DELAY_MS = 250  # count tokens once typing pauses, not on every key
 
@@ -21,6 +28,25 @@ class _Editor(QPlainTextEdit):
     send = Signal()
     stop = Signal()
     edit_last = Signal()
+    files_given = Signal(list)  # [Path]: files dropped or pasted, taken as images
+    image_pasted = Signal(QImage)
+
+    # Images and files dropped or pasted go to the attachments, never in as text.
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return (
+            source.hasImage() or bool(_local_files(source)) or super().canInsertFromMimeData(source)
+        )
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        files = _local_files(source)
+        if files:
+            self.files_given.emit(files)
+        elif source.hasImage():
+            image = source.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                self.image_pasted.emit(image)
+        else:
+            super().insertFromMimeData(source)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()
@@ -39,6 +65,12 @@ class _Editor(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
+def _local_files(source: QMimeData) -> list[Path]:
+    if not source.hasUrls():
+        return []
+    return [Path(u.toLocalFile()) for u in source.urls() if u.isLocalFile()]
+
+
 class Composer(QWidget):
     send_requested = Signal(str)
     stop_requested = Signal()
@@ -46,7 +78,7 @@ class Composer(QWidget):
     edit_cancelled = Signal()
     text_changed = Signal(str)  # after typing pauses; the panel counts its tokens
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, tasks: BackgroundTasks | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 4, 12, 8)
@@ -65,6 +97,12 @@ class Composer(QWidget):
         )
         self.editor.setTabChangesFocus(True)
         self.editor.setFixedHeight(96)
+        self.attachments = AttachmentStrip(tasks, self)
+        self.attachments.problem.connect(self.show_problem)
+        self.attachments.changed.connect(lambda: self.show_problem(""))
+        self.editor.files_given.connect(self.attachments.add_files)
+        self.editor.image_pasted.connect(self.attachments.add_qimage)
+        layout.addWidget(self.attachments)
         layout.addWidget(self.editor)
         row = QHBoxLayout()
         self.tokens = QLabel("0 tokens", self, objectName="token_count")
@@ -78,6 +116,12 @@ class Composer(QWidget):
         self.context_label = QLabel(self, objectName="context_label")
         row.addWidget(self.context_label)
         row.addStretch(1)
+        self.attach_button = QToolButton(self, objectName="attach_image", text="Image…")
+        self.attach_button.setToolTip(
+            "Add images to the message (or drop them here, or paste one with Ctrl+V)"
+        )
+        self.attach_button.clicked.connect(self._pick_images)
+        row.addWidget(self.attach_button)
         self.stop_button = QPushButton("Stop", self, objectName="stop")
         self.stop_button.setToolTip("Stop the answer, keeping what arrived (Esc)")
         self.stop_button.clicked.connect(self.stop_requested)
@@ -153,10 +197,25 @@ class Composer(QWidget):
 
     def _send(self) -> None:
         text = self.text()
+        refused = self.attachments.refusal()
         if self.read_only_reason:
             self.show_problem(f"Not sent: {self.read_only_reason}")
-        elif text.strip():
+        elif refused:
+            self.show_problem(f"Not sent: {refused}")
+        elif text.strip() or self.attachments.images():
             self.send_requested.emit(text)
+
+    def clear_draft(self) -> None:
+        """Sent: the text and the images go."""
+        self.editor.clear()
+        self.attachments.clear()
+
+    def _pick_images(self) -> None:
+        names, _filter = QFileDialog.getOpenFileNames(
+            self, "Add images", "", "Images (*.png *.jpg *.jpeg *.webp *.gif);;All files (*)"
+        )
+        if names:
+            self.attachments.add_files([Path(n) for n in names])
 
     def _escape(self) -> None:
         if self.editing_id is not None:

@@ -35,6 +35,8 @@ class ConversationView(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("conversation")
+        # Where a message's images are read from (the store's assets), set by the chat.
+        self.image_data: Callable[[str], bytes | None] = lambda _digest: None
         self.setWidgetResizable(True)
         # Cards wrap to the width; a sideways scrollbar would hide their buttons.
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -169,6 +171,8 @@ class ConversationView(QScrollArea):
 
     def _insert(self, message: Message, pos: Position, at_end: bool) -> MessageCard:
         card = MessageCard(message, pos, self._content)
+        if message.images:
+            card.show_images(message.images, self.image_data)
         # The layout is [earlier button, empty hint, cards…, stretch].
         index = self._layout.count() - 1 if at_end else 2
         self._layout.insertWidget(index, card)

@@ -22,6 +22,7 @@ from workbench.core.run_text import retry_line, stats_line, stats_parts, waiting
 from workbench.core.runs import RetryScheduled, RunError, RunRecord
 from workbench.core.sessions import Message, MessageStatus, Role
 from workbench.core.tree import Position
+from workbench.ui.panels.chat.message_images import ImagesRow
 from workbench.ui.panels.chat.tool_calls import ToolCallsView
 from workbench.ui.theme import (
     PALETTE_EVENTS,
@@ -274,6 +275,12 @@ class MessageCard(QFrame):
         self.stats.set_record(record)
         if record.error is not None:
             self.show_error(record.error)
+
+    def show_images(self, images, image_data) -> None:
+        """The message's images, under its text."""
+        self.images = ImagesRow(images, image_data, self)
+        layout = self.layout()
+        layout.insertWidget(layout.indexOf(self.body) + 1, self.images)
 
     def copy_text(self) -> None:
         QApplication.clipboard().setText(self.body.text())

@@ -70,7 +70,8 @@ class ChatPanel(Panel):
         self.endpoint_id: str = deps.chat.runs.endpoint(None).id
 
         self.view = ConversationView(self)
-        self.composer = Composer(self)
+        self.view.image_data = deps.store.images.data
+        self.composer = Composer(self, deps.tasks)
         self.params = ParamsForm(self)
         self.streams = AnswerStreams(self)
         self.tally = TokenTally(
@@ -210,7 +211,8 @@ class ChatPanel(Panel):
         if problem:
             self.status_message.emit(problem)
             return
-        if not self._budget_allows(self.tally.prompt_tokens()):
+        drafted = self.tally.prompt_tokens() + self.composer.attachments.tokens()  # with images
+        if not self._budget_allows(drafted):
             return  # nothing stored, nothing sent: the draft stays in the composer
         try:
             with self.deps.store.failures():
@@ -222,13 +224,14 @@ class ChatPanel(Panel):
                     else self.leaf_id
                 )
                 # Committed before any request goes out: the question survives what happens next.
-                answer = self.deps.chat.ask(session_id, text, parent)
+                images = self.composer.attachments.images()
+                answer = self.deps.chat.ask(session_id, text, parent, images)
         except StoreError as problem:  # nothing was sent: the draft stays, with the reason
             self._store_failed(problem, "Not sent")
             return
         self.composer.show_problem("")
         self.composer.end_edit()
-        self.composer.editor.clear()
+        self.composer.clear_draft()
         self.show_and_start(session_id, answer)
 
     def _stored(self, what: str, write: Callable[[], T]) -> T | None:
@@ -478,6 +481,9 @@ class ChatPanel(Panel):
     def _apply_traits(self) -> None:
         self.traits = self.deps.catalog.traits(self.endpoint_id, self.params.params().model)
         self.params.apply_traits(self.traits)
+        self.composer.attachments.set_model(
+            self.traits.model, self.traits.endpoint_kind, self.traits.vision
+        )
         self.tally.show(0)
         self.sends_to.emit(self.sends_to_text())
 

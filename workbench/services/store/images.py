@@ -1,0 +1,72 @@
+"""Images in messages: each image's bytes kept once (assets, by content hash), and which
+message shows which, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from workbench.core.clock import utc_now_iso
+from workbench.core.sessions import ImageRef
+
+
+@dataclass(frozen=True, slots=True)
+class NewImage:
+    data: bytes
+    mime: str
+    digest: str
+    width: int
+    height: int
+    detail: str = "auto"
+
+
+class ImageQueries:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self._db = db
+
+    def attach(self, message_id: int, images: Sequence[NewImage]) -> None:
+        """The images of `message_id`, committed with their bytes (each stored once)."""
+        now = utc_now_iso()
+        with self._db.conn:
+            for position, image in enumerate(images):
+                self._db.execute(
+                    "INSERT OR IGNORE INTO assets (hash, mime, size, data, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [image.digest, image.mime, len(image.data), image.data, now],
+                )
+                self._db.execute(
+                    "INSERT INTO message_images (message_id, position, asset_hash, detail, "
+                    "width, height) VALUES (?, ?, ?, ?, ?, ?)",
+                    [message_id, position, image.digest, image.detail, image.width, image.height],
+                )
+
+    def of_session(self, session_id: int) -> dict[int, tuple[ImageRef, ...]]:
+        """Every message's images in a session, in one query."""
+        rows = self._db.execute(
+            "SELECT i.message_id, i.asset_hash, a.mime, i.detail, i.width, i.height "
+            "FROM message_images i JOIN assets a ON a.hash = i.asset_hash "
+            "JOIN messages m ON m.id = i.message_id WHERE m.session_id = ? "
+            "ORDER BY i.message_id, i.position",
+            [session_id],
+        )
+        found: dict[int, list[ImageRef]] = {}
+        for message_id, digest, mime, detail, width, height in rows:
+            found.setdefault(message_id, []).append(ImageRef(digest, mime, detail, width, height))
+        return {k: tuple(v) for k, v in found.items()}
+
+    def of_message(self, message_id: int) -> tuple[ImageRef, ...]:
+        rows = self._db.execute(
+            "SELECT i.asset_hash, a.mime, i.detail, i.width, i.height FROM message_images i "
+            "JOIN assets a ON a.hash = i.asset_hash WHERE i.message_id = ? ORDER BY i.position",
+            [message_id],
+        )
+        return tuple(ImageRef(*row) for row in rows)
+
+    def data(self, digest: str) -> bytes | None:
+        row = self._db.execute("SELECT data FROM assets WHERE hash = ?", [digest]).fetchone()
+        return bytes(row[0]) if row else None
+
+    def data_of(self, digests: Iterable[str]) -> dict[str, bytes]:
+        return {d: b for d in set(digests) if (b := self.data(d)) is not None}
