@@ -181,3 +181,22 @@ def test_a_bmp_is_sent_as_png(panel, qtbot, tmp_path) -> None:
     _drop(panel, path)
     qtbot.waitUntil(_attached(panel, 1), timeout=10_000)
     assert panel.composer.attachments.images()[0].mime == "image/png"
+
+
+def test_exports_carry_the_images(panel, ctx, server, qtbot, tmp_path) -> None:
+    import json
+
+    _drop(panel, _photo(tmp_path, 900, 600, 1))
+    qtbot.waitUntil(_attached(panel, 1), timeout=10_000)
+    [image] = panel.composer.attachments.images()
+    server.script("chat", Stream(text="A picture."))
+    type_and_send(qtbot, panel, "Look")
+    out = tmp_path / "out"
+    out.mkdir()
+    panel.export_to(out / "Look.md")
+    assert "![Image 1](<Look_images/1.jpg>)" in (out / "Look.md").read_text()
+    assert (out / "Look_images" / "1.jpg").read_bytes() == image.data
+    panel.export_to(out / "Look.json")
+    [shown] = json.loads((out / "Look.json").read_text())["messages"][0]["images"]
+    assert shown["url"] == "data:image/jpeg;base64," + base64.b64encode(image.data).decode()
+    assert (shown["width"], shown["height"]) == (900, 600)

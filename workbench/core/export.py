@@ -17,7 +17,8 @@ JSON export format, version 1 (bump `EXPORT_VERSION` on any incompatible change)
           "created_at": str,
           "run": {...} | null,       # model, endpoint, usage… of the run that wrote it
           "tool_calls": [...],       # only on an answer that called functions (API's shape)
-          "tool_call_id": str        # only on a tool message: the call it answers
+          "tool_call_id": str,       # only on a tool message: the call it answers
+          "images": [{"url": "data:image/png;base64,…", "detail", "width", "height"}]
         }, ...
       ]
     }
@@ -28,6 +29,7 @@ filter that drops anything named like a credential, whatever the caller put in i
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import re
@@ -62,8 +64,11 @@ def to_markdown(
     system_prompt: str,
     messages: Sequence[Message],
     runs: RunInfo | None = None,
+    image_files: Mapping[str, str] | None = None,
 ) -> str:
-    """The branch as one Markdown document; message content goes in as is (it is Markdown)."""
+    """The branch as one Markdown document; message content goes in as is (it is Markdown).
+    A message's images are linked from `image_files` (digest -> path relative to the document),
+    files the caller writes beside it (see `image_file_names`)."""
     parts = [f"# {_one_line(title) or DEFAULT_SESSION_TITLE}"]
     if system_prompt.strip():
         parts.append(_blockquote(system_prompt))
@@ -74,6 +79,10 @@ def to_markdown(
             parts.append(line)
         if message.content:
             parts.append(message.content.strip("\n"))
+        for number, image in enumerate(message.images, 1):
+            where = (image_files or {}).get(image.digest)
+            if where:
+                parts.append(f"![Image {number}](<{where}>)")
         if message.tool_calls:
             parts.append(calls_markdown(message.tool_calls).strip("\n"))
         if note := _STATUS_NOTES.get(message.status):
@@ -87,20 +96,49 @@ def to_json(
     messages: Sequence[Message],
     runs: RunInfo | None = None,
     exported_at: str | None = None,
+    image_data: Mapping[str, bytes] | None = None,
 ) -> str:
-    """The branch in the versioned structure described at the top of this module."""
+    """The branch in the versioned structure described at the top of this module; images as
+    data URLs from `image_data` (digest -> bytes)."""
     document = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "title": title,
         "system_prompt": system_prompt,
         "exported_at": exported_at or utc_now_iso(),
-        "messages": [_message_json(m, runs) for m in messages],
+        "messages": [_message_json(m, runs, image_data or {}) for m in messages],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def _message_json(message: Message, runs: RunInfo | None) -> dict[str, Any]:
+def image_file_names(stem: str, messages: Sequence[Message]) -> dict[str, str]:
+    """digest -> "<stem>_images/<n>.<ext>": where a Markdown export's images go."""
+    names: dict[str, str] = {}
+    for message in messages:
+        for image in message.images:
+            if image.digest not in names:
+                ext = _EXTENSIONS.get(image.mime, "img")
+                names[image.digest] = f"{stem}_images/{len(names) + 1}.{ext}"
+    return names
+
+
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+
+
+def _images_json(message: Message, image_data: Mapping[str, bytes]) -> list[dict[str, Any]]:
+    shown = []
+    for image in message.images:
+        data = image_data.get(image.digest)
+        url = f"data:{image.mime};base64,{base64.b64encode(data).decode()}" if data else None
+        shown.append(
+            {"url": url, "detail": image.detail, "width": image.width, "height": image.height}
+        )
+    return shown
+
+
+def _message_json(
+    message: Message, runs: RunInfo | None, image_data: Mapping[str, bytes] | None = None
+) -> dict[str, Any]:
     run = _run_for(message, runs)
     return {
         "id": message.id,
@@ -112,6 +150,7 @@ def _message_json(message: Message, runs: RunInfo | None) -> dict[str, Any]:
         "run": _scrubbed(run) if run is not None else None,
         **({"tool_calls": [c.wire() for c in message.tool_calls]} if message.tool_calls else {}),
         **({"tool_call_id": message.tool_call_id} if message.tool_call_id else {}),
+        **({"images": _images_json(message, image_data or {})} if message.images else {}),
     }
 
 

@@ -67,5 +67,15 @@ def export_to(panel: ChatPanel, path: Path) -> None:
                         "completion_tokens": record.usage.completion_tokens,
                     },
                 }
-    render = export.to_json if path.suffix.lower() == ".json" else export.to_markdown
-    path.write_text(render(title, prompt, panel.path, runs), encoding="utf-8")
+    digests = [image.digest for message in panel.path for image in message.images]
+    data = store.images.data_of(digests)
+    if path.suffix.lower() == ".json":  # images inside, as data URLs
+        text = export.to_json(title, prompt, panel.path, runs, image_data=data)
+    else:  # images beside it, in <name>_images/
+        names = export.image_file_names(path.stem, panel.path)
+        for digest, name in names.items():
+            if digest in data:
+                (path.parent / name).parent.mkdir(exist_ok=True)
+                (path.parent / name).write_bytes(data[digest])
+        text = export.to_markdown(title, prompt, panel.path, runs, names)
+    path.write_text(text, encoding="utf-8")
