@@ -124,7 +124,9 @@ def test_a_model_that_reads_no_images_is_said_before_sending(
     panel.params.model.setCurrentText("gpt-3.5-turbo")
     _drop(panel, _photo(tmp_path, 800, 600, 1))
     qtbot.waitUntil(_attached(panel, 1), timeout=10_000)
-    assert "gpt-3.5-turbo takes no images" in panel.composer.attachments.summary.text()
+    strip = panel.composer.attachments
+    assert "gpt-3.5-turbo takes no images" in strip.refused.text()
+    assert "tokens" not in strip.summary.text()  # no price for what it cannot read
     panel.composer.editor.setPlainText("Describe it")
     panel.composer.send_button.click()
     assert "Not sent: gpt-3.5-turbo takes no images" in panel.composer.problem.text()
@@ -153,9 +155,7 @@ def _huge_png_header(width: int, height: int) -> bytes:
         ("huge.jpg", "sparse", "images may be at most 50 MB"),
     ],
 )
-def test_bad_files_are_refused_with_the_reason(
-    panel, qtbot, tmp_path, name, content, said
-) -> None:
+def test_bad_files_are_refused_with_the_reason(panel, qtbot, tmp_path, name, content, said) -> None:
     path = tmp_path / name
     if content is None:  # a real PNG cut in half
         buffer = io.BytesIO()

@@ -27,7 +27,7 @@ from workbench.core.vision_tokens import image_tokens, rule_for
 from workbench.services.images import ImageProblem, PreparedImage, prepare_in_worker
 from workbench.services.store.images import NewImage
 from workbench.ui.tasks import BackgroundTasks
-from workbench.ui.theme import QuietLabel
+from workbench.ui.theme import ErrorLabel, QuietLabel
 
 DETAILS = ("auto", "low", "high")
 
@@ -59,6 +59,9 @@ class AttachmentStrip(QWidget):
         layout.addLayout(self._row)
         self.summary = QuietLabel(self, objectName="attachments_summary", wordWrap=True)
         layout.addWidget(self.summary)
+        self.refused = ErrorLabel(self, objectName="attachments_refused", wordWrap=True)
+        self.refused.hide()
+        layout.addWidget(self.refused)
         self.hide()
 
     # --- adding --------------------------------------------------------------------------------
@@ -198,20 +201,24 @@ class AttachmentStrip(QWidget):
     def _show_summary(self) -> None:
         count = len(self._items)
         self.setVisible(bool(count or self._preparing))
+        refused = self.refusal() if count and not self._preparing else None
         parts = []
         if count:
+            noun = "image" if count == 1 else "images"
+            parts.append(f"{count} {noun}")
+        if count and self.vision:  # what they cost, where the model reads them
             tokens = self.tokens()
             _rule, known = rule_for(self.model)
             about = "≈" if known else "≈ (estimated by gpt-4o's rule)"
-            noun = "image" if count == 1 else "images"
-            parts.append(f"{count} {noun} · {about} {tokens:,} input tokens")
+            parts.append(f"{about} {tokens:,} input tokens")
             price = price_usage(self.model, self.endpoint_kind, Usage(prompt_tokens=tokens))
             if price.usd is not None:
                 parts.append(f"${price.usd:.4f}" if price.usd else "free")
         if self._preparing:
             parts.append("preparing an image…")
-        refused = self.refusal() if count else None
-        self.summary.setText(" · ".join(parts) + (f"\n{refused}" if refused else ""))
+        self.summary.setText(" · ".join(parts))
+        self.refused.setText(refused or "")
+        self.refused.setVisible(bool(refused))
 
 
 def _png_bytes(image: QImage) -> bytes:

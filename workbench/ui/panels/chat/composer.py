@@ -212,7 +212,10 @@ class Composer(QWidget):
 
     def _pick_images(self) -> None:
         names, _filter = QFileDialog.getOpenFileNames(
-            self, "Add images", "", "Images (*.png *.jpg *.jpeg *.webp *.gif);;All files (*)"
+            self,
+            "Add images",
+            str(Path.home()),
+            "Images (*.png *.jpg *.jpeg *.webp *.gif);;All files (*)",
         )
         if names:
             self.attachments.add_files([Path(n) for n in names])
