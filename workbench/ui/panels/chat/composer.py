@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from workbench.ui.panels.chat.attachments import AttachmentStrip
 from workbench.ui.tasks import BackgroundTasks
+from workbench.ui.theme import ErrorLabel
 
 COUNT_DELAY_MS = 250  # count tokens once typing pauses, not on every key
 
@@ -87,8 +88,7 @@ class Composer(QWidget):
         self.banner.hide()
         layout.addWidget(self.banner)
         # Why the last send did not go out, beside the draft it kept.
-        self.problem = QLabel(self, objectName="composer_problem", wordWrap=True)
-        self.problem.setStyleSheet("color: #b3261e")
+        self.problem = ErrorLabel(self, objectName="composer_problem", wordWrap=True)
         self.problem.hide()
         layout.addWidget(self.problem)
         self.editor = _Editor(self, objectName="composer")
@@ -200,8 +200,8 @@ class Composer(QWidget):
         refused = self.attachments.refusal()
         if self.read_only_reason:
             self.show_problem(f"Not sent: {self.read_only_reason}")
-        elif refused:
-            self.show_problem(f"Not sent: {refused}")
+        elif refused:  # the reason is already said in red under the images
+            self.show_problem("Not sent." if self.attachments.refused.isVisible() else refused)
         elif text.strip() or self.attachments.images():
             self.send_requested.emit(text)
 
