@@ -106,6 +106,12 @@ def _tools(ctx: AppContext) -> Panel:
     return ToolsPanel(ctx.store, ctx.bus, ctx.tasks, examples=resources_dir() / "tools")
 
 
+def _recorder(ctx: AppContext) -> Panel:
+    from workbench.ui.panels.recorder import RecorderPanel
+
+    return RecorderPanel(ctx.bus, ctx.tasks, ctx.runs, ctx.paths.root / "recordings")
+
+
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("sessions", "Sessions", _sessions, Area.LeftDockWidgetArea, "Ctrl+Shift+S"),
     PanelSpec("heatmap", "Token Confidence", _heatmap, Area.BottomDockWidgetArea, "Ctrl+Shift+H"),
@@ -133,5 +139,13 @@ PANELS: tuple[PanelSpec, ...] = (
     ),
     PanelSpec(  # define function tools, save tool sets, and offer them in the chat
         "tools", "Tools", _tools, Area.RightDockWidgetArea, "Ctrl+Shift+U", visible=False
+    ),
+    PanelSpec(  # record or pick audio; Whisper transcribes it through the run pipeline
+        "recorder",
+        "Whisper Recorder",
+        _recorder,
+        Area.RightDockWidgetArea,
+        "Ctrl+Shift+R",
+        visible=False,
     ),
 )

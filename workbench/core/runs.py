@@ -9,6 +9,7 @@ from typing import Any
 
 from workbench.core.sessions import MessageStatus
 from workbench.core.tools import ToolCall
+from workbench.core.transcripts import TranscriptReceived
 
 RESPONSE_FORMATS = ("text", "json_object", "json_schema")
 REASONING_EFFORTS = ("minimal", "low", "medium", "high")
@@ -252,6 +253,7 @@ RunEvent = (
     | RetryScheduled
     | RunFailed
     | RunFinished
+    | TranscriptReceived
 )
 
 

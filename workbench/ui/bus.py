@@ -41,6 +41,8 @@ class Bus(QObject):
     # Tools panel's "Use in Chat": a ToolSet's JSON (core.tools) the chat offers from its next
     # send on; "" takes the tools away.
     tools_chosen = Signal(str)
+    # Whisper recorder's "Send to Chat": a transcript the chat puts into its composer.
+    transcript_ready = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()

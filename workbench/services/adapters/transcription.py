@@ -7,6 +7,7 @@ per-minute models (whisper-1) are priced by.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.endpoints import Endpoint
@@ -20,6 +21,7 @@ from workbench.core.runs import (
     Usage,
     UsageReported,
 )
+from workbench.core.transcripts import Transcript, TranscriptReceived, from_verbose_json
 from workbench.services.adapters.base import Emit
 from workbench.services.adapters.failures import reported_failures
 
@@ -64,12 +66,27 @@ class Transcription:
             )
             headers = dict(raw.headers.items())
             emit(ResponseOpened(headers, headers.get("x-request-id")))
-            answer = raw.http_response.json()
-            text = str(answer.get("text", "")) if isinstance(answer, dict) else str(answer)
+            body_text = raw.http_response.text
+            answer = _answer(body_text, str(body.get("response_format", "")))
+            transcript = from_verbose_json(answer) if isinstance(answer, dict) else None
+            text = transcript.text if transcript is not None else body_text
             if text:
                 emit(TextDelta(text))
+            # Not yet one of core.runs.RunEvent: the pipeline hands it on to the listener as is.
+            received = TranscriptReceived(transcript or Transcript(text), body_text)
+            emit(received)
             emit(UsageReported(transcription_usage(answer)))
             emit(RunFinished("stop", request.model))
+
+
+def _answer(body_text: str, response_format: str) -> object:
+    """JSON for json and verbose_json; text, srt and vtt come back as the file itself."""
+    if response_format in ("text", "srt", "vtt"):
+        return body_text
+    try:
+        return json.loads(body_text)
+    except ValueError:
+        return body_text
 
 
 def audio_part(request: RunRequest) -> AudioPart:

@@ -116,10 +116,12 @@ class Composer(QWidget):
         self.context_label = QLabel(self, objectName="context_label")
         row.addWidget(self.context_label)
         row.addStretch(1)
-        self.attach_button = QToolButton(self, objectName="attach_image", text="Image…")
+        # "+" (named in its tooltip): a word here would widen the chat's narrowest size.
+        self.attach_button = QToolButton(self, objectName="attach_image", text="+")
         self.attach_button.setToolTip(
-            "Add images to the message (or drop them here, or paste one with Ctrl+V)"
+            "Add images… (or drop them on the message, or paste one with Ctrl+V)"
         )
+        self.attach_button.setAccessibleName("Add images")
         self.attach_button.clicked.connect(self._pick_images)
         row.addWidget(self.attach_button)
         self.stop_button = QPushButton("Stop", self, objectName="stop")

@@ -26,7 +26,7 @@ from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
 from workbench.ui.context_guard import window_allows
 from workbench.ui.panel_contract import Panel
-from workbench.ui.panels.chat import exporting, tool_rounds
+from workbench.ui.panels.chat import exporting, from_panels, tool_rounds
 from workbench.ui.panels.chat.answer_checks import show_answer_check
 from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
@@ -109,8 +109,7 @@ class ChatPanel(Panel):
         deps.bus.session_deleted.connect(self._session_deleted)
         deps.bus.active_endpoint_changed.connect(self._active_endpoint_changed)
         deps.bus.fork_requested.connect(self.fork)
-        deps.bus.schema_chosen.connect(self._use_schema)  # the Schema Editor's "Use in chat"
-        deps.bus.tools_chosen.connect(lambda tools: tool_rounds.use_tools(self, tools))
+        from_panels.connect(self)  # a schema, tools or a transcript handed over by a panel
         # New Session (Ctrl+N): the cursor goes where the user writes.
         deps.bus.new_session_requested.connect(lambda: self.composer.editor.setFocus())
         self.view.show_path([], lambda _i: None, EMPTY_TEXT)  # type: ignore[arg-type,return-value]
@@ -368,10 +367,6 @@ class ChatPanel(Panel):
             self.deps.bus.answer_selected.emit(record.message_id)
         if not self.deps.catalog.listed(self.endpoint_id):
             self.load_models()
-
-    def _use_schema(self, schema: str) -> None:
-        self.params.response_format.setCurrentText("json_schema")
-        self.params.json_schema.setPlainText(schema)
 
     # --- editing the tree ----------------------------------------------------------------------
     def edit_last(self) -> None:
