@@ -30,11 +30,17 @@ def _authorised(request: Request, token: str) -> bool:
 
 
 def _models(state: ServerState) -> list[dict[str, Any]]:
+    from workbench.local_server.model_files import (
+        DEFAULT_WHISPER_MODEL_ID,
+        SPEECH_MODEL_ID,
+        speech_available,
+    )
+
     ids = [state.chat_model_id]
     if state.whisper_model_path is not None:
-        from workbench.local_server.model_files import DEFAULT_WHISPER_MODEL_ID
-
         ids.append(DEFAULT_WHISPER_MODEL_ID)
+    if speech_available():
+        ids.append(SPEECH_MODEL_ID)
     # One `created` for the server's lifetime, so a listed model and the same one retrieved match.
     data = [
         {"id": i, "object": "model", "created": state.started, "owned_by": "workbench"} for i in ids
@@ -64,6 +70,7 @@ def _handlers() -> dict[tuple[str, str], Handler]:
     # Imported here so each feature module loads only what it needs.
     from workbench.local_server import embeddings
     from workbench.local_server.audio import routes as audio
+    from workbench.local_server.audio import speech_routes as speech
     from workbench.local_server.chat import routes as chat
 
     return {
@@ -72,6 +79,7 @@ def _handlers() -> dict[tuple[str, str], Handler]:
         ("POST", "/v1/embeddings"): embeddings.handle,
         ("POST", "/v1/audio/transcriptions"): audio.handle_transcription,
         ("POST", "/v1/audio/translations"): audio.handle_translation,
+        ("POST", "/v1/audio/speech"): speech.handle_speech,
     }
 
 
@@ -116,6 +124,7 @@ def _not_served(request: Request) -> ApiError:
         "/v1/embeddings",
         "/v1/audio/transcriptions",
         "/v1/audio/translations",
+        "/v1/audio/speech",
     }
     if path.rstrip("/") in known or path.startswith(MODELS_PREFIX):
         return ApiError(405, f"{request.method} is not allowed on {path}.")

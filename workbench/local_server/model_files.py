@@ -7,6 +7,7 @@ from pathlib import Path
 
 DEFAULT_CHAT_MODEL_ID = "smollm2-135m-instruct"
 DEFAULT_WHISPER_MODEL_ID = "whisper-tiny.en"
+SPEECH_MODEL_ID = "espeak-ng"
 
 
 def _package_dir(name: str) -> Path | None:
@@ -34,3 +35,8 @@ def model_id_for(path: Path) -> str:
     if path == default_chat_model():
         return DEFAULT_CHAT_MODEL_ID
     return path.stem.lower()
+
+
+def speech_available() -> bool:
+    """eSpeak NG and its voices, from the `espeakng-loader` wheel."""
+    return _package_dir("espeakng_loader") is not None
