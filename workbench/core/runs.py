@@ -243,6 +243,14 @@ class RunFinished:
     model: str | None  # the model the server says answered
 
 
+@dataclass(frozen=True, slots=True)
+class AudioReceived:
+    """Speech made from text: the audio file's bytes, in the format asked for."""
+
+    data: bytes
+    format: str
+
+
 RunEvent = (
     ResponseOpened
     | TextDelta
@@ -254,6 +262,7 @@ RunEvent = (
     | RunFailed
     | RunFinished
     | TranscriptReceived
+    | AudioReceived
 )
 
 

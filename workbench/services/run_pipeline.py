@@ -83,6 +83,17 @@ class MessageSink:
         self.store.conversation.settle(self.message_id, content, status, run_id, calls)
 
 
+class NoMessageSink:
+    """For runs whose answer is not a chat message (a transcription, speech): what they made
+    stays in their run and with whoever asked."""
+
+    def attach_run(self, run_id: int) -> None: ...
+    def append_chunk(self, text: str) -> None: ...
+    def settle(
+        self, content: str, status: MessageStatus, run_id: int, calls: tuple[ToolCall, ...]
+    ) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RunOrigin:
     """Where a run's answer belongs."""

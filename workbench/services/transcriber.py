@@ -14,11 +14,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from workbench.core.runs import AudioPart, RunKind, RunParams, RunRecord, RunRequest, RunStatus
-from workbench.core.tools import ToolCall
 from workbench.core.transcripts import Transcript, TranscriptReceived, joined, rendered
 from workbench.services.audio_files import API_LIMIT_BYTES, probe
 from workbench.services.audio_split import split_file
-from workbench.services.run_pipeline import RunOrigin
+from workbench.services.run_pipeline import NoMessageSink, RunOrigin
 from workbench.services.run_service import RunService
 
 DEFAULT_MODEL = "whisper-1"
@@ -47,16 +46,6 @@ class TranscriptionResult:
 
 class TranscriptionFailed(RuntimeError):
     """A run ended in an error; the message is what the user reads."""
-
-
-class _NoAnswerSink:
-    """A transcription is not a chat message: its text stays in the run and the panel."""
-
-    def attach_run(self, run_id: int) -> None: ...
-    def append_chunk(self, text: str) -> None: ...
-    def settle(
-        self, content: str, status: object, run_id: int, calls: tuple[ToolCall, ...]
-    ) -> None: ...
 
 
 Progress = Callable[[str], None]
@@ -120,7 +109,7 @@ class Transcriber:
             if isinstance(event, TranscriptReceived):
                 answers.append(event)
 
-        run = self.runs.start(request, RunOrigin(session_id, None), heard, sink=_NoAnswerSink())
+        run = self.runs.start(request, RunOrigin(session_id, None), heard, sink=NoMessageSink())
         record = await self.runs.execute(run)
         if record.status is not RunStatus.COMPLETE or not answers:
             raise TranscriptionFailed(failure_text(record))

@@ -8,12 +8,14 @@ from __future__ import annotations
 from workbench.core.runs import RunKind
 from workbench.services.adapters.base import Emit, RunAdapter
 from workbench.services.adapters.chat_completion import ChatCompletion
+from workbench.services.adapters.speech import Speech
 from workbench.services.adapters.transcription import Transcription
 
 ADAPTERS: dict[RunKind, RunAdapter] = {
     RunKind.CHAT_COMPLETION: ChatCompletion(),
     RunKind.TRANSCRIPTION: Transcription(RunKind.TRANSCRIPTION),
     RunKind.TRANSLATION: Transcription(RunKind.TRANSLATION),
+    RunKind.SPEECH: Speech(),
 }
 
 

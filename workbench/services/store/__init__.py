@@ -25,7 +25,7 @@ from workbench.services.store.errors import (
     store_problem,
     unwritable,
 )
-from workbench.services.store.images import ImageQueries
+from workbench.services.store.images import ImageQueries, SpeechCache
 from workbench.services.store.migrations import LATEST_VERSION, schema_version
 from workbench.services.store.runs import RunQueries
 from workbench.services.store.sessions import SessionQueries
@@ -47,6 +47,7 @@ class Store:
         self.comparisons = ComparisonQueries(db)
         self.tool_sets = ToolSetQueries(db)
         self.images = ImageQueries(db)
+        self.speech = SpeechCache(db)
 
     @classmethod
     def open(cls, path: Path) -> Store:

@@ -70,3 +70,36 @@ class ImageQueries:
 
     def data_of(self, digests: Iterable[str]) -> dict[str, bytes]:
         return {d: b for d in set(digests) if (b := self.data(d)) is not None}
+
+
+class SpeechCache:
+    """Audio of answers read aloud (bytes in assets, by hash)."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self._db = db
+
+    def get(self, key: tuple[int, str, float, str, str]) -> bytes | None:
+        row = self._db.execute(
+            "SELECT a.data FROM speech_cache c JOIN assets a ON a.hash = c.asset_hash "
+            "WHERE c.message_id = ? AND c.voice = ? AND c.speed = ? AND c.format = ? "
+            "AND c.model = ?",
+            list(key),
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def put(self, key: tuple[int, str, float, str, str], data: bytes, mime: str) -> None:
+        import hashlib
+
+        digest = hashlib.sha256(data).hexdigest()
+        now = utc_now_iso()
+        with self._db.conn:
+            self._db.execute(
+                "INSERT OR IGNORE INTO assets (hash, mime, size, data, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [digest, mime, len(data), data, now],
+            )
+            self._db.execute(
+                "INSERT OR REPLACE INTO speech_cache (message_id, voice, speed, format, model, "
+                "asset_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [*key, digest, now],
+            )

@@ -234,6 +234,26 @@ def _v10_message_images(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v11_speech_cache(db: sqlite_utils.Database) -> None:
+    # Everything a run used (audio seconds, speech characters, image tokens…), not only tokens.
+    db["runs"].add_column("usage_json", str)
+    # An answer read aloud, kept per voice, speed, format and model: played again, not re-bought.
+    db["speech_cache"].create(
+        {
+            "message_id": int,
+            "voice": str,
+            "speed": float,
+            "format": str,
+            "model": str,
+            "asset_hash": str,
+            "created_at": str,
+        },
+        pk=("message_id", "voice", "speed", "format", "model"),
+        foreign_keys=[("message_id", "messages", "id"), ("asset_hash", "assets", "hash")],
+        not_null={"asset_hash", "created_at"},
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
@@ -245,6 +265,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v8_reindex_only_changed_text,
     _v9_tool_conversations,
     _v10_message_images,
+    _v11_speech_cache,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

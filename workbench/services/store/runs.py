@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -23,7 +24,7 @@ _RECORD_COLUMNS = (
     "id, session_id, message_id, endpoint, model, status, ttft_ms, duration_ms, "
     "completion_tokens, prompt_tokens, cached_tokens, reasoning_tokens, finish_reason, "
     "request_id, rate_limits_json, error_json, cost_usd, price_status, kind, endpoint_id, "
-    "endpoint_kind, base_url"
+    "endpoint_kind, base_url, usage_json"
 )
 
 
@@ -76,7 +77,7 @@ class RunQueries:
                 "reasoning_tokens = ?, request_id = ?, finish_reason = ?, "
                 "response_headers_json = ?, rate_limits_json = ?, retries_json = ?, "
                 "error_json = ?, logprobs_json = ?, cost_usd = ?, price_status = ?, "
-                "base_url = ? WHERE id = ?",
+                "base_url = ?, usage_json = ? WHERE id = ?",
                 [
                     record.model,
                     str(record.status),
@@ -97,6 +98,7 @@ class RunQueries:
                     record.cost_usd,
                     str(record.price_status),
                     record.base_url,
+                    json.dumps(dataclasses.asdict(u)),
                     record.run_id,
                 ],
             )
@@ -178,12 +180,7 @@ def _record(row: dict[str, Any]) -> RunRecord:
             total_s=duration / 1000 if duration is not None else None,
             completion_tokens=completion,
         ),
-        usage=Usage(
-            prompt_tokens=row["prompt_tokens"] or 0,
-            completion_tokens=completion,
-            cached_tokens=row["cached_tokens"] or 0,
-            reasoning_tokens=row["reasoning_tokens"] or 0,
-        ),
+        usage=_usage(row, completion),
         finish_reason=row["finish_reason"],
         request_id=row["request_id"],
         rate_limits=json.loads(row["rate_limits_json"]) if row["rate_limits_json"] else {},
@@ -195,6 +192,23 @@ def _record(row: dict[str, Any]) -> RunRecord:
         endpoint_kind=row["endpoint_kind"] or "",
         base_url=row["base_url"] or "",
     )
+
+
+def _usage(row: dict[str, Any], completion: int) -> Usage:
+    """All a run used, from usage_json (runs since schema 11); the token columns before that."""
+    known = {f.name for f in dataclasses.fields(Usage)}
+    try:
+        stored = json.loads(row["usage_json"] or "{}")
+    except ValueError:
+        stored = {}
+    extra = {k: v for k, v in stored.items() if k in known} if isinstance(stored, dict) else {}
+    base = {
+        "prompt_tokens": row["prompt_tokens"] or 0,
+        "completion_tokens": completion,
+        "cached_tokens": row["cached_tokens"] or 0,
+        "reasoning_tokens": row["reasoning_tokens"] or 0,
+    }
+    return Usage(**{**extra, **base})
 
 
 def _status(value: str | None) -> RunStatus:

@@ -45,13 +45,22 @@ WAIT_TICK_MS = 250  # how often the waiting note's seconds are brought up to dat
 
 
 # What the header's actions show in a narrow chat.
-COMPACT_LABELS = {"Edit": "✎", "Regenerate": "↻", "Continue": "»", "Copy": "❐", "Delete": "✕"}
+COMPACT_LABELS = {
+    "Edit": "✎",
+    "Regenerate": "↻",
+    "Continue": "»",
+    "Listen": "♪",
+    "Stop": "■",
+    "Copy": "❐",
+    "Delete": "✕",
+}
 
 
 class MessageCard(QFrame):
     edit_requested = Signal(int)
     regenerate_requested = Signal(int)
     continue_requested = Signal(int)
+    listen_requested = Signal(int)  # read aloud, or stop reading
     delete_requested = Signal(int)
     sibling_requested = Signal(int)  # the sibling message to show instead
     copied = Signal(str)  # a status line
@@ -101,8 +110,18 @@ class MessageCard(QFrame):
     def set_compact(self, compact: bool) -> None:
         """In a narrow chat the actions show as symbols (their tooltips name them), so the card
         fits its column instead of running past its right edge."""
+        self._compact = compact
         for button, text in self._labelled:
             button.setText(COMPACT_LABELS[text] if compact else text)
+
+    def set_listening(self, listening: bool) -> None:
+        """While the answer is read aloud its Listen button is Stop."""
+        text = "Stop" if listening else "Listen"
+        self._labelled = [(b, text if b is self.listen_button else t) for b, t in self._labelled]
+        compact = getattr(self, "_compact", False)
+        self.listen_button.setText(COMPACT_LABELS[text] if compact else text)
+        tip = "Stop reading aloud" if listening else "Read this answer aloud (again to stop)"
+        self.listen_button.setToolTip(f"{text}: {tip}")
 
     def _header(self, message: Message, position: Position) -> QHBoxLayout:
         self._labelled: list[tuple[QToolButton, str]] = []
@@ -131,8 +150,12 @@ class MessageCard(QFrame):
             self.continue_button = self._action(
                 "Continue", "Carry on from where this answer ends", self.continue_requested
             )
+            self.listen_button = self._action(
+                "Listen", "Read this answer aloud (again to stop)", self.listen_requested
+            )
             row.addWidget(self.regenerate_button)
             row.addWidget(self.continue_button)
+            row.addWidget(self.listen_button)
         copy = QToolButton(self, text="Copy", toolTip="Copy: copy this message as markdown")
         self._labelled.append((copy, "Copy"))
         copy.setAutoRaise(True)

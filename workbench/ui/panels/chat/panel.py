@@ -32,6 +32,7 @@ from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
 from workbench.ui.panels.chat.deleting import delete_subtree
 from workbench.ui.panels.chat.message_card import MessageCard
+from workbench.ui.panels.chat.read_aloud import ReadAloud
 from workbench.ui.panels.chat.streaming import AnswerStreams
 from workbench.ui.panels.chat.texts import EMPTY_TEXT, READ_ONLY_TEXT
 from workbench.ui.panels.chat.token_tally import TokenTally
@@ -74,6 +75,7 @@ class ChatPanel(Panel):
         self.composer = Composer(self, deps.tasks)
         self.params = ParamsForm(self)
         self.streams = AnswerStreams(self)
+        self.read_aloud = ReadAloud(self)  # Listen on an answer
         self.tally = TokenTally(
             self.composer, deps.tokens, deps.tasks, lambda: self.traits.context_window
         )
@@ -329,6 +331,7 @@ class ChatPanel(Panel):
         self.composer.set_busy(True)
 
     def stop(self) -> None:
+        self.read_aloud.stop()
         if self.session_id is not None and self.streams.stop_session(self.session_id):
             self.status_message.emit("Stopped. The partial answer is kept.")
 
