@@ -65,6 +65,11 @@ class MicrophoneRecorder(QWidget):
         self._started = 0.0
         self.devices = QComboBox(self, objectName="recorder_devices")
         self.devices.setToolTip("The microphone to record from")
+        # Long device names ("Monitor of …") must not widen the dock: the box elides them.
+        self.devices.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.devices.setMinimumContentsLength(12)
         self.record_button = QToolButton(self, text="Record", objectName="recorder_record")
         self.stop_button = QToolButton(self, text="Stop", objectName="recorder_stop")
         self.play_button = QToolButton(self, text="Play", objectName="recorder_play")

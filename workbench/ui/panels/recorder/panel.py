@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -64,6 +65,8 @@ class RecorderPanel(Panel):
         self.open_button = QPushButton("Open…", self, objectName="recorder_open")
         self.open_button.setToolTip("Pick an audio file: " + ", ".join(AUDIO_SUFFIXES))
         self.source_label = QuietLabel(NO_FILE, self, objectName="recorder_source", wordWrap=True)
+        # A long file name is one unbreakable word: it may be cut, never widen the dock.
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.options = OptionsForm(self)
         self.go_button = QPushButton("Transcribe", self, objectName="recorder_go")
         self.cancel_button = QPushButton("Cancel", self, objectName="recorder_cancel")
@@ -147,6 +150,7 @@ class RecorderPanel(Panel):
         self._use(path)
         size = f"{info.size_bytes / 1_048_576:.1f} MB"
         self.source_label.setText(f"{path.name} · {elapsed_text(info.duration_s)} · {size}")
+        self.source_label.setToolTip(str(path))
 
     def _use(self, path: Path | None) -> None:
         self.audio = path
