@@ -85,3 +85,21 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("speech") / "fox.wav"
     subprocess.run(["espeak-ng", "-w", str(path), SENTENCE], check=True, timeout=60)
     return path
+
+
+@pytest.fixture
+def local_chat(ctx, qtbot):
+    """A shown chat on the built-in model (the default endpoint, no key), greedy and short:
+    `local_chat(max_tokens)`."""
+    from workbench.app.panels import build_chat
+
+    def make(max_tokens: int):
+        chat = build_chat(ctx)
+        qtbot.addWidget(chat)
+        chat.resize(1000, 700)
+        chat.show()
+        chat.params.temperature.setValue(0)
+        chat.params.max_tokens.setValue(max_tokens)
+        return chat
+
+    return make

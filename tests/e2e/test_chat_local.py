@@ -7,8 +7,6 @@ import json
 import pytest
 
 from tests.support.driving import type_and_send
-from workbench.app.context import AppContext
-from workbench.app.panels import build_chat
 from workbench.core.sessions import MessageStatus
 from workbench.ui.panels.chat import ChatPanel
 
@@ -16,14 +14,8 @@ WAIT_MS = 120_000
 
 
 @pytest.fixture
-def panel(ctx: AppContext, qtbot) -> ChatPanel:
-    chat = build_chat(ctx)
-    qtbot.addWidget(chat)
-    chat.resize(1000, 700)
-    chat.show()
-    chat.params.temperature.setValue(0)
-    chat.params.max_tokens.setValue(40)
-    return chat
+def panel(local_chat) -> ChatPanel:
+    return local_chat(max_tokens=40)
 
 
 def test_first_question_gets_a_real_streamed_answer(panel, ctx, qtbot) -> None:

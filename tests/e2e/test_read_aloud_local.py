@@ -9,8 +9,6 @@ import av
 import pytest
 
 from tests.support.driving import type_and_send
-from workbench.app.context import AppContext
-from workbench.app.panels import build_chat
 from workbench.core.runs import RunKind
 from workbench.ui.panels.chat import ChatPanel
 
@@ -18,14 +16,8 @@ WAIT_MS = 120_000
 
 
 @pytest.fixture
-def panel(ctx: AppContext, qtbot) -> ChatPanel:
-    chat = build_chat(ctx)
-    qtbot.addWidget(chat)
-    chat.resize(1000, 700)
-    chat.show()
-    chat.params.temperature.setValue(0)
-    chat.params.max_tokens.setValue(24)
-    return chat
+def panel(local_chat) -> ChatPanel:
+    return local_chat(max_tokens=24)
 
 
 def _speech_runs(ctx) -> list:

@@ -8,8 +8,6 @@ import json
 import pytest
 
 from tests.support.driving import type_and_send
-from workbench.app.context import AppContext
-from workbench.app.panels import build_chat
 from workbench.core.answer_check import check_answer
 from workbench.core.sessions import MessageStatus
 from workbench.ui.panels.chat import ChatPanel
@@ -27,14 +25,8 @@ SCHEMA = {
 
 
 @pytest.fixture
-def panel(ctx: AppContext, qtbot) -> ChatPanel:
-    chat = build_chat(ctx)
-    qtbot.addWidget(chat)
-    chat.resize(1000, 700)
-    chat.show()
-    chat.params.temperature.setValue(0)
-    chat.params.max_tokens.setValue(60)
-    return chat
+def panel(local_chat) -> ChatPanel:
+    return local_chat(max_tokens=60)
 
 
 def test_a_strict_schema_answer_matches_its_schema(panel, ctx, qtbot) -> None:

@@ -7,8 +7,6 @@ import json
 
 import pytest
 
-from workbench.app.context import AppContext
-from workbench.app.panels import build_chat
 from workbench.core.sessions import MessageStatus, Role
 from workbench.core.tools import FunctionTool, MockResult, ToolSet, call_problems
 from workbench.ui.panels.chat import ChatPanel
@@ -39,14 +37,8 @@ TOOLS = ToolSet(
 
 
 @pytest.fixture
-def panel(ctx: AppContext, qtbot) -> ChatPanel:
-    chat = build_chat(ctx)
-    qtbot.addWidget(chat)
-    chat.resize(1000, 700)
-    chat.show()
-    chat.params.temperature.setValue(0)
-    chat.params.max_tokens.setValue(60)
-    return chat
+def panel(local_chat) -> ChatPanel:
+    return local_chat(max_tokens=60)
 
 
 def test_two_rounds_with_a_mock_result(panel, ctx, qtbot) -> None:

@@ -10,15 +10,17 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
+from workbench.ui.widgets.examples_menu import (
+    example_paths,
+    example_title,
+    fill_examples_menu,
+    may_discard,
+)
 from workbench.ui.widgets.json_editor import JsonEditor
 
 FILTER = "JSON Schema (*.json);;All files (*)"
 MAX_FILE_BYTES = 5_000_000  # a schema is kilobytes; a bigger file is the wrong file
 Button = QMessageBox.StandardButton
-
-
-def example_title(path: Path) -> str:
-    return path.stem.replace("_", " ").capitalize()
 
 
 class SchemaFiles(QObject):
@@ -54,35 +56,17 @@ class SchemaFiles(QObject):
         return name + ("*" if self.editor.document().isModified() else "")
 
     def example_paths(self) -> list[Path]:
-        if self.examples is None or not self.examples.is_dir():
-            return []
-        return sorted(self.examples.glob("*.json"))
+        return example_paths(self.examples)
 
     def fill_examples_menu(self, menu: QMenu) -> None:
-        menu.clear()
-        paths = self.example_paths()
-        for path in paths:
-            item = menu.addAction(example_title(path))
-            item.setObjectName(f"schema.example.{path.stem}")
-            item.triggered.connect(lambda _c=False, p=path: self.load_example(p))
-        if not paths:
-            menu.addAction("No examples found").setEnabled(False)
+        fill_examples_menu(menu, self.examples, "schema", self.load_example)
 
     # --- replacing the text ----------------------------------------------------------------------
     def may_replace(self) -> bool:
         """True when nothing unsaved would be lost (after saving, if the user chose that)."""
         if not self.editor.document().isModified() or not self.editor.toPlainText().strip():
             return True
-        answer = QMessageBox.question(
-            self.owner,
-            "Unsaved schema",
-            f"Save the changes to {self.title().rstrip('*')} first?",
-            Button.Save | Button.Discard | Button.Cancel,
-            Button.Save,
-        )
-        if answer == Button.Save:
-            return self.save()
-        return answer == Button.Discard
+        return may_discard(self.owner, "Unsaved schema", self.title().rstrip("*"), self.save)
 
     def _show(self, text: str, path: Path | None, example: str | None = None) -> None:
         self.editor.setPlainText(text)

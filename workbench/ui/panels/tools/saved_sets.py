@@ -14,13 +14,15 @@ from PySide6.QtWidgets import QComboBox, QInputDialog, QMenu, QMessageBox, QWidg
 
 from workbench.core.tools import ToolSet
 from workbench.services.store import Store, StoreError
+from workbench.ui.widgets.examples_menu import (
+    example_paths,
+    example_title,
+    fill_examples_menu,
+    may_discard,
+)
 
 Button = QMessageBox.StandardButton
 MAX_EXAMPLE_BYTES = 1_000_000  # an example is a few kilobytes; a bigger file is the wrong file
-
-
-def example_title(path: Path) -> str:
-    return path.stem.replace("_", " ").capitalize()
 
 
 class SavedSets(QObject):
@@ -77,35 +79,17 @@ class SavedSets(QObject):
         self.changed.emit()
 
     def example_paths(self) -> list[Path]:
-        if self.examples is None or not self.examples.is_dir():
-            return []
-        return sorted(self.examples.glob("*.json"))
+        return example_paths(self.examples)
 
     def fill_examples_menu(self, menu: QMenu) -> None:
-        menu.clear()
-        paths = self.example_paths()
-        for path in paths:
-            item = menu.addAction(example_title(path))
-            item.setObjectName(f"tools.example.{path.stem}")
-            item.triggered.connect(lambda _c=False, p=path: self.load_example(p))
-        if not paths:
-            menu.addAction("No examples found").setEnabled(False)
+        fill_examples_menu(menu, self.examples, "tools", self.load_example)
 
     # --- replacing the set ---------------------------------------------------------------------
     def may_replace(self) -> bool:
         """True when nothing unsaved would be lost (after saving, if the user chose that)."""
         if not self.is_modified():
             return True
-        answer = QMessageBox.question(
-            self.owner,
-            "Unsaved tool set",
-            f"Save the changes to {self.name or 'this tool set'} first?",
-            Button.Save | Button.Discard | Button.Cancel,
-            Button.Save,
-        )
-        if answer == Button.Save:
-            return self.save()
-        return answer == Button.Discard
+        return may_discard(self.owner, "Unsaved tool set", self.name or "this tool set", self.save)
 
     def load(self, tools: ToolSet, saved_name: str | None) -> None:
         self.name, self.saved_name = tools.name, saved_name
