@@ -24,8 +24,10 @@ any interpreter.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import errno
+import io
 import json
 import os
 import re
@@ -146,9 +148,53 @@ class Drop:
     """Read the request, then close the connection without sending any response."""
 
 
-Response: TypeAlias = Stream | Fault | Drop
-Route = Literal["chat", "models", "any"]
-_ROUTES: tuple[str, ...] = ("chat", "models", "any")
+@dataclass(frozen=True)
+class Images:
+    """An images answer (generations, edits, variations): `count` real PNGs of `size`, as
+    base64 (`b64_json`) or as URLs on this server (`url`), each served once it is asked for."""
+
+    count: int = 1
+    form: str = "b64_json"  # or "url"
+    size: tuple[int, int] = (64, 64)
+    revised_prompt: str | None = None
+    usage: dict[str, Any] | None = None
+
+
+Response: TypeAlias = Stream | Fault | Drop | Images
+Route = Literal["chat", "models", "images", "any"]
+_ROUTES: tuple[str, ...] = ("chat", "models", "images", "any")
+IMAGE_COLOURS = ((220, 40, 40), (40, 160, 60), (40, 80, 220), (230, 190, 30))
+
+
+def png_bytes(size: tuple[int, int], index: int = 0) -> bytes:
+    """A real PNG, one colour per index, so images in an answer differ."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, IMAGE_COLOURS[index % len(IMAGE_COLOURS)]).save(out, "PNG")
+    return out.getvalue()
+
+
+def form_fields(request: RecordedRequest) -> dict[str, bytes | str]:
+    """The fields of a multipart/form-data request (an image edit): text values as str, files
+    as bytes (under the field's name; the file name under "<name>.filename")."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    head = f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + request.raw)
+    fields: dict[str, bytes | str] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            fields[str(name)] = data
+            fields[f"{name}.filename"] = filename
+            fields[f"{name}.content_type"] = part.get_content_type()
+        else:
+            fields[str(name)] = data.decode()
+    return fields
 
 
 @dataclass(frozen=True)
@@ -532,6 +578,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.command, path, {k.lower(): v for k, v in self.headers.items()}, body, raw
             )
         )
+        if path.startswith("/v1/served/"):  # an image URL: no key, as OpenAI's are signed
+            self._serve_file(path.removeprefix("/v1/served/"))
+            return
         if not self._authorized():
             return
         route = _route_of(self.command, path)
@@ -540,7 +589,8 @@ class _Handler(BaseHTTPRequestHandler):
                 404, error_body(f"Invalid URL ({self.command} {path})", "invalid_request_error")
             )
             return
-        if raw and not body_ok:
+        multipart = self.headers.get("Content-Type", "").startswith("multipart/form-data")
+        if raw and not body_ok and not multipart:
             self._send_error(400, error_body(_BAD_JSON_MESSAGE, "invalid_request_error"))
             return
         scripted = owner._next_response(route)
@@ -550,8 +600,41 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_fault(scripted, _model_named_by(body, path))
         elif route == "chat":
             self._chat(body or {}, scripted or owner.default)
+        elif route == "images":
+            self._images(scripted if isinstance(scripted, Images) else Images())
         else:
             self._models(path)
+
+    def _images(self, answer: Images) -> None:
+        owner = self.server.owner
+        data = []
+        for index in range(answer.count):
+            png = png_bytes(answer.size, index)
+            item: dict[str, Any] = {}
+            if answer.form == "url":
+                name = f"{secrets.token_hex(8)}.png"
+                with owner._lock:
+                    owner.served[name] = png
+                item["url"] = f"{owner.base_url}/served/{name}"
+            else:
+                item["b64_json"] = base64.b64encode(png).decode()
+            if answer.revised_prompt is not None:
+                item["revised_prompt"] = answer.revised_prompt
+            data.append(item)
+        payload: dict[str, Any] = {"created": int(time.time()), "data": data}
+        if answer.usage is not None:
+            payload["usage"] = answer.usage
+        self._send_json(200, payload)
+
+    def _serve_file(self, name: str) -> None:
+        owner = self.server.owner
+        with owner._lock:
+            data = owner.served.get(name)
+        if data is None:
+            self._send_error(404, error_body("Not found", "invalid_request_error"))
+            return
+        self._start_response(200, {"Content-Type": "image/png", "Content-Length": str(len(data))})
+        self.wfile.write(data)
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -749,6 +832,8 @@ def _parse_body(raw: bytes) -> tuple[dict[str, Any] | None, bool]:
 def _route_of(method: str, path: str) -> Route | None:
     if method == "POST" and path == "/v1/chat/completions":
         return "chat"
+    if method == "POST" and path.startswith("/v1/images/"):
+        return "images"
     if method == "GET" and (path == "/v1/models" or path.startswith("/v1/models/")):
         return "models"
     return None
@@ -821,6 +906,7 @@ class ScriptedServer:
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._queues: dict[str, deque[Response]] = {route: deque() for route in _ROUTES}
+        self.served: dict[str, bytes] = {}  # image URLs handed out, by file name
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._requested_port = port
@@ -906,7 +992,7 @@ class ScriptedServer:
         if route not in _ROUTES:
             raise ValueError(f"unknown route {route!r}; expected one of {_ROUTES}")
         for response in responses:
-            if not isinstance(response, Stream | Fault | Drop):
+            if not isinstance(response, Stream | Fault | Drop | Images):
                 raise TypeError(f"not a scripted response: {response!r}")
             if route == "models" and isinstance(response, Stream):
                 raise ValueError("the models route cannot answer with a Stream")

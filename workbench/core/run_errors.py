@@ -59,6 +59,13 @@ def describe_http_error(
             "Start a new session, delete old messages, or pick a model with a larger window.",
             False,
         )
+    if status == 400 and ("content_policy" in lowered or "safety system" in lowered):
+        return err(
+            ErrorKind.REFUSED,
+            "Refused by the content policy: the prompt (or image) was not accepted. "
+            "Reword it and try again.",
+            False,
+        )
     if 400 <= status < 500:
         return err(ErrorKind.BAD_REQUEST, f"The server rejected the request ({status}).", False)
     return err(ErrorKind.SERVER, f"The server had a problem ({status}). It may be temporary.")

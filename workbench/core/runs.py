@@ -65,6 +65,7 @@ class RunKind(StrEnum):
     SPEECH = "audio.speech"
     IMAGE_GENERATION = "image.generation"
     IMAGE_EDIT = "image.edit"
+    IMAGE_VARIATION = "image.variation"
     EMBEDDINGS = "embeddings"
     MODERATION = "moderation"
 
@@ -251,6 +252,20 @@ class AudioReceived:
     format: str
 
 
+@dataclass(frozen=True, slots=True)
+class GeneratedImage:
+    data: bytes
+    mime: str = "image/png"
+    revised_prompt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImagesReceived:
+    """An image request's answer: every image's bytes (URLs already fetched)."""
+
+    images: tuple[GeneratedImage, ...]
+
+
 RunEvent = (
     ResponseOpened
     | TextDelta
@@ -263,6 +278,7 @@ RunEvent = (
     | RunFinished
     | TranscriptReceived
     | AudioReceived
+    | ImagesReceived
 )
 
 
@@ -276,6 +292,7 @@ class ErrorKind(StrEnum):
     QUOTA = "quota"
     CONTEXT_TOO_LONG = "context_too_long"
     BAD_REQUEST = "bad_request"
+    REFUSED = "refused"  # the content policy turned the request down
     SERVER = "server"
     NETWORK = "network"
     TIMEOUT = "timeout"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from workbench.core.runs import RunKind
 from workbench.services.adapters.base import Emit, RunAdapter
 from workbench.services.adapters.chat_completion import ChatCompletion
+from workbench.services.adapters.images import ImageRequest
 from workbench.services.adapters.speech import Speech
 from workbench.services.adapters.transcription import Transcription
 
@@ -16,6 +17,9 @@ ADAPTERS: dict[RunKind, RunAdapter] = {
     RunKind.TRANSCRIPTION: Transcription(RunKind.TRANSCRIPTION),
     RunKind.TRANSLATION: Transcription(RunKind.TRANSLATION),
     RunKind.SPEECH: Speech(),
+    RunKind.IMAGE_GENERATION: ImageRequest(RunKind.IMAGE_GENERATION),
+    RunKind.IMAGE_EDIT: ImageRequest(RunKind.IMAGE_EDIT),
+    RunKind.IMAGE_VARIATION: ImageRequest(RunKind.IMAGE_VARIATION),
 }
 
 

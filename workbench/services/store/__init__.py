@@ -25,6 +25,7 @@ from workbench.services.store.errors import (
     store_problem,
     unwritable,
 )
+from workbench.services.store.gallery import GalleryQueries
 from workbench.services.store.images import ImageQueries, SpeechCache
 from workbench.services.store.migrations import LATEST_VERSION, schema_version
 from workbench.services.store.runs import RunQueries
@@ -48,6 +49,7 @@ class Store:
         self.tool_sets = ToolSetQueries(db)
         self.images = ImageQueries(db)
         self.speech = SpeechCache(db)
+        self.gallery = GalleryQueries(db)
 
     @classmethod
     def open(cls, path: Path) -> Store:

@@ -254,6 +254,34 @@ def _v11_speech_cache(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v12_gallery(db: sqlite_utils.Database) -> None:
+    # Every image made, with what made it; its bytes once in assets. Searchable by prompt.
+    db["gallery"].create(
+        {
+            "id": int,
+            "asset_hash": str,
+            "mime": str,
+            "prompt": str,
+            "revised_prompt": str,
+            "model": str,
+            "kind": str,
+            "options_json": str,
+            "width": int,
+            "height": int,
+            "cost_usd": float,
+            "run_id": int,
+            "source_id": int,
+            "created_at": str,
+            "deleted_at": str,
+        },
+        pk="id",
+        foreign_keys=[("asset_hash", "assets", "hash")],
+        not_null={"asset_hash", "prompt", "model", "created_at"},
+    )
+    db["gallery"].create_index(["deleted_at", "id"])
+    db["gallery"].enable_fts(["prompt", "revised_prompt"], fts_version="FTS5", create_triggers=True)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
@@ -266,6 +294,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v9_tool_conversations,
     _v10_message_images,
     _v11_speech_cache,
+    _v12_gallery,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
