@@ -112,6 +112,12 @@ def _recorder(ctx: AppContext) -> Panel:
     return RecorderPanel(ctx.bus, ctx.tasks, ctx.runs, ctx.paths.root / "recordings")
 
 
+def _gallery(ctx: AppContext) -> Panel:
+    from workbench.ui.panels.gallery import GalleryPanel
+
+    return GalleryPanel(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.undo, ctx.budget)
+
+
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("sessions", "Sessions", _sessions, Area.LeftDockWidgetArea, "Ctrl+Shift+S"),
     PanelSpec("heatmap", "Token Confidence", _heatmap, Area.BottomDockWidgetArea, "Ctrl+Shift+H"),
@@ -146,6 +152,14 @@ PANELS: tuple[PanelSpec, ...] = (
         _recorder,
         Area.RightDockWidgetArea,
         "Ctrl+Shift+R",
+        visible=False,
+    ),
+    PanelSpec(  # make images (generate, edit with a mask, vary) and keep every one
+        "gallery",
+        "Image Gallery",
+        _gallery,
+        Area.BottomDockWidgetArea,
+        "Ctrl+Shift+G",
         visible=False,
     ),
 )

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
+import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -135,3 +138,25 @@ class GalleryQueries:
             self._db.conn.executemany(
                 "UPDATE gallery SET deleted_at = ? WHERE id = ?", [(value, i) for i in ids]
             )
+
+
+class GalleryReader:
+    """Image bytes read from worker threads (thumbnails): each thread gets its own read-only
+    connection, since an SQLite connection belongs to the thread that made it. WAL lets these
+    reads run beside the app's writes."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._local = threading.local()
+
+    def data(self, image_id: int) -> bytes | None:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            uri = f"{self._path.resolve().as_uri()}?mode=ro"
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=True)
+            self._local.connection = connection
+        row = connection.execute(
+            "SELECT a.data FROM gallery g JOIN assets a ON a.hash = g.asset_hash WHERE g.id = ?",
+            [image_id],
+        ).fetchone()
+        return bytes(row[0]) if row else None

@@ -69,6 +69,9 @@ class AttachmentStrip(QWidget):
         for path in paths:
             self._start(prepare_in_worker(path, self.model), path.name)
 
+    def add_bytes(self, data: bytes, name: str = "Gallery image") -> None:
+        self._start(prepare_in_worker(data, self.model, name), name)
+
     def add_qimage(self, image: QImage, name: str = "Pasted image") -> None:
         """A pasted image: encoded to PNG in the worker too (a 4K screenshot takes a while)."""
         copy = image.copy()  # its own data: the clipboard's may change meanwhile

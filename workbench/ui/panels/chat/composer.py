@@ -31,17 +31,23 @@ class _Editor(QPlainTextEdit):
     edit_last = Signal()
     files_given = Signal(list)  # [Path]: files dropped or pasted, taken as images
     image_pasted = Signal(QImage)
+    image_dropped = Signal(bytes)  # PNG bytes
 
     # Images and files dropped or pasted go to the attachments, never in as text.
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
         return (
-            source.hasImage() or bool(_local_files(source)) or super().canInsertFromMimeData(source)
+            source.hasImage()
+            or source.hasFormat("image/png")
+            or bool(_local_files(source))
+            or super().canInsertFromMimeData(source)
         )
 
     def insertFromMimeData(self, source: QMimeData) -> None:
         files = _local_files(source)
         if files:
             self.files_given.emit(files)
+        elif source.hasFormat("image/png"):  # an image dragged from the gallery
+            self.image_dropped.emit(bytes(source.data("image/png")))
         elif source.hasImage():
             image = source.imageData()
             if isinstance(image, QImage) and not image.isNull():
@@ -102,6 +108,7 @@ class Composer(QWidget):
         self.attachments.changed.connect(lambda: self.show_problem(""))
         self.editor.files_given.connect(self.attachments.add_files)
         self.editor.image_pasted.connect(self.attachments.add_qimage)
+        self.editor.image_dropped.connect(self.attachments.add_bytes)
         layout.addWidget(self.attachments)
         layout.addWidget(self.editor)
         row = QHBoxLayout()
