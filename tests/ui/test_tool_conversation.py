@@ -8,6 +8,7 @@ import json
 from itertools import pairwise
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShortcut
 
 from tests.support.driving import inspector_text, open_inspector, type_and_send
 from tests.support.fixtures import open_window, use_scripted_endpoint
@@ -173,6 +174,9 @@ def test_calls_without_a_mock_wait_for_results_written_by_hand(ctx, server, qtbo
     assert "Write what GetWeatherArgs returned first" in form.note.text()  # empty: refused
     assert len(_chat_requests(server)) == 1
 
+    # Only the box's own Ctrl+Enter: the window keeps the composer's.
+    contexts = {s.context() for s in form.findChildren(QShortcut)}
+    assert contexts == {Qt.ShortcutContext.WidgetShortcut}
     qtbot.keyClicks(weather_box, "Rain, 7 degrees")
     qtbot.keyClick(weather_box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: _last_answer_is(window, FINAL), timeout=10_000)

@@ -108,9 +108,8 @@ class ResultsForm(QFrame):
             box.setPlainText(prefilled.get(call.id, ""))
             box.setTabChangesFocus(True)
             box.setFixedHeight(line * RESULT_LINES + 12)
-            send = QShortcut(
-                QKeySequence("Ctrl+Return"), box, context=Qt.ShortcutContext.WidgetShortcut
-            )
+            send = QShortcut(QKeySequence("Ctrl+Return"), box)
+            send.setContext(Qt.ShortcutContext.WidgetShortcut)  # the composer keeps its own
             send.activated.connect(self.send)
             self._layout.insertWidget(self._layout.count() - 1, _caption(call, self))
             self._layout.insertWidget(self._layout.count() - 1, box)

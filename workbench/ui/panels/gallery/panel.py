@@ -120,11 +120,15 @@ class GalleryPanel(Panel):
         self.count = QuietLabel(self, objectName="gallery_count")
         self._layout()
 
-        for key in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(key), self.prompt, self.generate,
-                      context=Qt.ShortcutContext.WidgetShortcut)  # fmt: skip
-        QShortcut(QKeySequence("Esc"), self, self.stop,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        # Local to the prompt and the panel: window-wide, they would take the composer's keys.
+        for key, owner, slot, context in (
+            ("Ctrl+Return", self.prompt, self.generate, Qt.ShortcutContext.WidgetShortcut),
+            ("Ctrl+Enter", self.prompt, self.generate, Qt.ShortcutContext.WidgetShortcut),
+            ("Esc", self, self.stop, Qt.ShortcutContext.WidgetWithChildrenShortcut),
+        ):
+            shortcut = QShortcut(QKeySequence(key), owner)
+            shortcut.setContext(context)
+            shortcut.activated.connect(slot)
         self.prompt.textChanged.connect(self._check)
         self.options.changed.connect(self._check)
         bus.active_endpoint_changed.connect(lambda _id: self._check())
