@@ -144,3 +144,14 @@ def test_a_new_users_window_takes_most_of_a_large_screen(ctx, qtbot, monkeypatch
     monkeypatch.setattr(window_layout, "available_rect", lambda _w: QRect(0, 0, 1024, 700))
     size = window_layout.first_size(window)
     assert (size.width(), size.height()) == (1280, 800)  # fit_to_screen then clamps it
+
+
+def test_a_dock_opened_by_its_shortcut_is_the_tab_shown(window: MainWindow, qtbot) -> None:
+    # Token Confidence is open at the bottom; Compare and the Image Gallery share its place.
+    for key in ("compare", "gallery"):
+        window.docks[key].toggleViewAction().trigger()
+        dock = window.docks[key]
+        qtbot.waitUntil(lambda d=dock: not d.visibleRegion().isEmpty(), timeout=3000)
+        others = [d for k, d in window.docks.items() if k != key and d.isVisible()]
+        shown_here = [d for d in others if window.dockWidgetArea(d) == window.dockWidgetArea(dock)]
+        assert all(d.visibleRegion().isEmpty() for d in shown_here), key

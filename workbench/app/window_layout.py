@@ -41,6 +41,8 @@ def place_dock(window: QMainWindow, dock: QDockWidget, area: Area) -> None:
     dock.toggleViewAction().triggered.connect(
         lambda on: on and QTimer.singleShot(0, window, lambda: open_at_a_usable_size(window, dock))
     )
+    # Opened onto a tabbed place, it is the tab shown: not one hidden behind the others.
+    dock.toggleViewAction().triggered.connect(lambda on: on and dock.raise_())
     if first is not None and area in TABBED_AREAS:
         window.tabifyDockWidget(first, dock)
 
