@@ -77,6 +77,10 @@ def open_at_a_usable_size(window: QMainWindow, dock: QDockWidget) -> None:
     size, orientation = default_extent(window, window.dockWidgetArea(dock))
     vertical = orientation == Qt.Orientation.Vertical
     now = dock.height() if vertical else dock.width()
+    # A panel that needs more than the default (the Image Gallery's grid) says so in its hint.
+    hint = dock.widget().sizeHint() if dock.widget() is not None else None
+    if hint is not None and hint.isValid():
+        size = max(size, hint.height() if vertical else hint.width())
     # Only what the chat can spare: taken from the sessions list instead, it would be cut off.
     chat, least = window.centralWidget(), window.centralWidget().minimumSizeHint()
     spare = chat.height() - least.height() if vertical else chat.width() - least.width()

@@ -44,6 +44,9 @@ class ImageOptionsForm(QWidget):
         compression = self.compression.value() if self.model.compression else None
         return ImageOptions(**chosen, compression=compression, n=self.count.value())
 
+    def _compression_applies(self, output_format: str) -> None:
+        self.compression.setEnabled(output_format in ("jpeg", "webp"))  # PNG is lossless
+
     def _rebuild(self) -> None:
         count = self.count.value() if hasattr(self, "count") else 1
         while self.form.rowCount() > 1:
@@ -70,6 +73,9 @@ class ImageOptionsForm(QWidget):
         self.compression.valueChanged.connect(self.changed)
         if model.compression:
             self.form.addRow("Compression", self.compression)
+            output = self.boxes["output_format"]
+            output.currentTextChanged.connect(self._compression_applies)
+            self._compression_applies(output.currentText())
         else:
             self.compression.hide()
         self.changed.emit()

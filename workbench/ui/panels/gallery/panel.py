@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -136,13 +137,17 @@ class GalleryPanel(Panel):
         self.reload()
         self._check()
 
+    def sizeHint(self) -> QSize:
+        # Room for two rows of thumbnails beside the prompt: the dock opens this tall when it can.
+        return QSize(900, 440)
+
     def _layout(self) -> None:
         maker = QWidget(self)
         column = QVBoxLayout(maker)
-        column.setContentsMargins(0, 0, 0, 0)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.addWidget(self.no_model)  # first: why nothing can be made here
         column.addWidget(self.prompt)
         column.addWidget(self.options)
-        column.addWidget(self.no_model)
         column.addWidget(self.problem)
         column.addWidget(self.failure)
         column.addWidget(self.price)
@@ -161,8 +166,14 @@ class GalleryPanel(Panel):
         top.addWidget(self.count)
         right.addLayout(top)
         right.addWidget(self.grid, 1)
+        # A short dock scrolls the prompt and options rather than cutting them off.
+        scroller = QScrollArea(self, objectName="gallery_maker")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setWidget(maker)
         split = QSplitter(Qt.Orientation.Horizontal, self, objectName="gallery_split")
-        split.addWidget(maker)
+        split.addWidget(scroller)
         split.addWidget(shelf)
         split.setStretchFactor(1, 1)
         split.setSizes([260, 600])
