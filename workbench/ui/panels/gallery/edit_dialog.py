@@ -60,7 +60,7 @@ class EditDialog(QDialog):
         redo.clicked.connect(self.editor.undo_stack.redo)
         self.model = QComboBox(self, objectName="edit_model")
         self.model.addItems(EDIT_MODELS)
-        self.model.setCurrentText(image.model if image.model in EDIT_MODELS else EDIT_MODELS[-1])
+        self.model.setCurrentText(image.model if image.model in EDIT_MODELS else "gpt-image-1")
         self.prompt = QPlainTextEdit(self, objectName="edit_prompt")
         self.prompt.setPlaceholderText("What should the painted part become?")
         self.prompt.setMaximumHeight(70)

@@ -69,7 +69,8 @@ class ImageViewer(QDialog):
         about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         about.setText(image.prompt)
         cost = f"${image.cost_usd:.3f}" if image.cost_usd is not None else "unknown price"
-        facts = f"{image.model} · {image.width}×{image.height} · {cost} · {image.created_at[:16]}"
+        made = image.created_at[:16].replace("T", " ")
+        facts = f"{image.model} · {image.width}×{image.height} · {cost} · {made}"
         details = QuietLabel(facts, self, objectName="image_facts", wordWrap=True)
         revised = QuietLabel(self, objectName="image_revised", wordWrap=True)
         revised.setText(f"Revised prompt: {image.revised_prompt}" if image.revised_prompt else "")
