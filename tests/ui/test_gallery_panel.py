@@ -248,3 +248,42 @@ def test_thumbnails_are_drawn_from_worker_threads(panel, server, qtbot) -> None:
     ids = [i.id for i in panel.grid.items()]
     qtbot.waitUntil(lambda: all(panel.grid.has_thumbnail(i) for i in ids), timeout=WAIT_MS)
     assert failures == []
+
+
+def test_an_image_of_ones_own_is_edited_and_one_dropped_in_replaces_it(
+    panel, ctx, server, qtbot
+) -> None:
+    from PySide6.QtCore import QMimeData, QPointF
+    from PySide6.QtGui import QDropEvent
+
+    from workbench.ui.panels.gallery.edit_dialog import EditDialog
+
+    panel.edit_bytes(b"not an image")
+    assert panel.findChild(EditDialog) is None
+    panel.edit_bytes(png_bytes((64, 64), 1))
+    dialog = panel.findChild(EditDialog)
+    qtbot.waitExposed(dialog)
+    dropped = QMimeData()
+    dropped.setData("image/png", png_bytes((128, 128), 2))
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        dropped,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    dialog.dropEvent(event)
+    assert dialog.editor.image().width() == 128 and dialog.source is None
+    server.script("images", Images(size=(128, 128)))
+    middle = dialog.editor.rect().center()
+    qtbot.mousePress(dialog.editor, Qt.MouseButton.LeftButton, pos=middle)
+    qtbot.mouseMove(dialog.editor, middle + QPoint(20, 0))
+    qtbot.mouseRelease(dialog.editor, Qt.MouseButton.LeftButton, pos=middle + QPoint(20, 0))
+    dialog.model.setCurrentText("gpt-image-1")
+    dialog.prompt.setPlainText("A door")
+    dialog.submit()
+    qtbot.waitUntil(lambda: len(panel.grid.items()) == 1, timeout=WAIT_MS)
+    [edit] = [r for r in server.requests if r.path == "/v1/images/edits"]
+    sent = Image.open(io.BytesIO(form_fields(edit)["image"]))
+    assert sent.size == (128, 128)  # the dropped image, not the first one
+    assert ctx.store.gallery.get(panel.grid.items()[0].id).source_id is None

@@ -5,6 +5,7 @@ for dall-e-2, a prompt over the model's limit) is said before anything is sent."
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
@@ -32,16 +33,21 @@ from workbench.ui.widgets.mask_editor import MaskEditor
 from workbench.ui.widgets.mask_layer import png_bytes
 
 EDIT_MODELS = [m.name for m in MODELS.values() if m.edits]
+MAX_OPEN_BYTES = 50 * 1024 * 1024  # the API's limit for an edit's image
 
 
 class EditDialog(QDialog):
     edit_requested = Signal(object)  # an ImageAsk
 
-    def __init__(self, image: GalleryImage, data: bytes, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, image: GalleryImage | None, data: bytes, parent: QWidget | None = None
+    ) -> None:
+        """`image` is the gallery image being edited, or None for a file opened to edit."""
         super().__init__(parent)
         self.setObjectName("edit_dialog")
         self.setWindowTitle("Edit image")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setAcceptDrops(True)  # another image dropped here replaces this one
         self.source, self.data = image, data
         self.editor = MaskEditor(self)
         self.editor.set_image(QImage.fromData(data))
@@ -60,7 +66,8 @@ class EditDialog(QDialog):
         redo.clicked.connect(self.editor.undo_stack.redo)
         self.model = QComboBox(self, objectName="edit_model")
         self.model.addItems(EDIT_MODELS)
-        self.model.setCurrentText(image.model if image.model in EDIT_MODELS else "gpt-image-1")
+        own = image.model if image is not None else ""
+        self.model.setCurrentText(own if own in EDIT_MODELS else "gpt-image-1")
         self.prompt = QPlainTextEdit(self, objectName="edit_prompt")
         self.prompt.setPlaceholderText("What should the painted part become?")
         self.prompt.setMaximumHeight(70)
@@ -118,14 +125,45 @@ class EditDialog(QDialog):
             RunKind.IMAGE_EDIT,
             image=image_png,
             mask=mask_png,
-            source_id=self.source.id,
+            source_id=self.source.id if self.source is not None else None,
         )
 
     def _size(self, model: str) -> str:
-        side = max(self.source.width, self.source.height)
+        picture = self.editor.image()
+        side = max(picture.width(), picture.height())
         if model == "dall-e-2":
             return "1024x1024" if side > 512 else ("512x512" if side > 256 else "256x256")
         return "auto"
+
+    # --- an image dropped in ----------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat("image/png") or mime.hasImage() or mime.hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        mime = event.mimeData()
+        data = b""
+        if mime.hasFormat("image/png"):
+            data = bytes(mime.data("image/png"))
+        elif mime.hasUrls() and mime.urls()[0].isLocalFile():
+            path = Path(mime.urls()[0].toLocalFile())
+            if path.is_file() and path.stat().st_size <= MAX_OPEN_BYTES:
+                data = path.read_bytes()
+        self.replace_image(data)
+        event.acceptProposedAction()
+
+    def replace_image(self, data: bytes) -> bool:
+        """Edit this image instead (the mask starts again); False, and said, if it is none."""
+        picture = QImage.fromData(data) if data else QImage()
+        if picture.isNull():
+            self.problem.setText("That is not an image this app can read (PNG, JPEG or WebP).")
+            self.problem.show()
+            return False
+        self.source, self.data = None, data
+        self.editor.set_image(picture)
+        self.problem.hide()
+        return True
 
     def submit(self) -> None:
         said = self.problems()

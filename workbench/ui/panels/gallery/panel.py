@@ -6,11 +6,13 @@ chat's message box to ask about it."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtGui import QImage, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
@@ -42,6 +44,7 @@ from workbench.ui.widgets.image_grid import GridItem, ImageGrid
 # Endpoint kinds that serve OpenAI's image models.
 IMAGE_KINDS = (EndpointKind.OPENAI, EndpointKind.AZURE, EndpointKind.CUSTOM)
 CAPTION_CHARS = 60
+MAX_EDIT_BYTES = 50 * 1024 * 1024  # the API's limit for an edit's image
 
 
 def grid_item(image: GalleryImage) -> GridItem:
@@ -104,6 +107,9 @@ class GalleryPanel(Panel):
         self.go = QPushButton("Generate", self, objectName="image_generate")
         self.go.setToolTip("Make the image (Ctrl+Enter in the prompt)")
         self.go.clicked.connect(self.generate)
+        self.edit_file = QPushButton("Edit a file…", self, objectName="image_edit_file")
+        self.edit_file.setToolTip("Open an image of your own to edit with a mask")
+        self.edit_file.clicked.connect(self.open_file_to_edit)
         self.cancel = QPushButton("Stop", self, objectName="image_stop")
         self.cancel.clicked.connect(self.stop)
         self.cancel.hide()
@@ -152,6 +158,7 @@ class GalleryPanel(Panel):
         column.addWidget(self.failure)
         column.addWidget(self.price)
         row = QHBoxLayout()
+        row.addWidget(self.edit_file)
         row.addWidget(self.progress, 1)
         row.addStretch(0)
         row.addWidget(self.cancel)
@@ -265,6 +272,26 @@ class GalleryPanel(Panel):
         if image is None or data is None:
             return
         dialog = EditDialog(image, data, self)
+        dialog.edit_requested.connect(lambda ask: self._start(ask, "Editing the image"))
+        dialog.show()
+
+    def open_file_to_edit(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self, "Edit an image", str(Path.home()), "Images (*.png *.jpg *.jpeg *.webp)"
+        )
+        if name:
+            self.edit_bytes(
+                Path(name).read_bytes() if Path(name).stat().st_size <= 50 << 20 else b""
+            )
+
+    def edit_bytes(self, data: bytes) -> None:
+        """An image of the user's own, to edit (it joins the gallery as the edit's result)."""
+        from workbench.ui.panels.gallery.edit_dialog import EditDialog
+
+        if QImage.fromData(data).isNull():
+            self.status_message.emit("Not edited: that is not an image (or it is over 50 MB).")
+            return
+        dialog = EditDialog(None, data, self)
         dialog.edit_requested.connect(lambda ask: self._start(ask, "Editing the image"))
         dialog.show()
 
