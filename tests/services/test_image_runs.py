@@ -228,3 +228,20 @@ def test_search_by_prompt_and_delete_with_undo(store) -> None:
     store.gallery.unhide([fox])
     assert [i.id for i in store.gallery.newest("fox")] == [fox]
     assert base64.b64encode(store.gallery.data(fox))
+
+
+def test_gpt_image_streams_rough_drafts_before_the_image(tmp_path, store, scripted) -> None:
+    maker = _maker(tmp_path, store, scripted)
+    scripted.script("images", Images(size=(48, 48)))
+    drafts = []
+    ask = ImageAsk(MODELS["gpt-image-1"], "A fox", ImageOptions(size="1024x1024"), partials=2)
+    [image_id] = asyncio.run(maker.make(ask, on_partial=drafts.append))
+    [sent] = _image_requests(scripted, "generations")
+    assert_valid("CreateImageRequest", sent.body)
+    assert sent.body["stream"] is True and sent.body["partial_images"] == 2
+    assert [d.index for d in drafts] == [0, 1]
+    assert [d.data for d in drafts] == [png_bytes((16, 16), 1), png_bytes((16, 16), 2)]
+    assert store.gallery.data(image_id) == png_bytes((48, 48), 0)
+    record = store.runs.get(store.gallery.get(image_id).run_id)
+    assert record.usage.output_image_tokens == 272  # reported with the finished image
+    assert record.cost_usd == pytest.approx(12 * 5 / 1e6 + 272 * 40 / 1e6)

@@ -601,7 +601,15 @@ class _Handler(BaseHTTPRequestHandler):
         elif route == "chat":
             self._chat(body or {}, scripted or owner.default)
         elif route == "images":
-            self._images(scripted if isinstance(scripted, Images) else Images())
+            answer = scripted if isinstance(scripted, Images) else Images()
+            streamed = bool(body and body.get("stream")) or (
+                multipart and b'name="stream"\r\n\r\ntrue' in raw
+            )
+            partials = int((body or {}).get("partial_images") or 0) if streamed else 0
+            if streamed:
+                self._image_events(answer, partials or 1)
+            else:
+                self._images(answer)
         else:
             self._models(path)
 
@@ -625,6 +633,48 @@ class _Handler(BaseHTTPRequestHandler):
         if answer.usage is not None:
             payload["usage"] = answer.usage
         self._send_json(200, payload)
+
+    def _image_events(self, answer: Images, partials: int) -> None:
+        """A streamed image answer, as gpt-image models send it: rough drafts (partial
+        images) of each image, then the image itself with the request's usage."""
+        self._start_response(
+            200,
+            {"Content-Type": "text/event-stream; charset=utf-8", "Connection": "close"},
+        )
+        common = {
+            "background": "opaque",
+            "output_format": "png",
+            "quality": "low",
+            "size": f"{answer.size[0]}x{answer.size[1]}",
+            "created_at": int(time.time()),
+        }
+        usage = answer.usage or {
+            "input_tokens": 12,
+            "input_tokens_details": {"image_tokens": 0, "text_tokens": 12},
+            "output_tokens": 272,
+            "total_tokens": 284,
+        }
+        for index in range(answer.count):
+            for draft in range(partials):
+                event = {
+                    **common,
+                    "type": "image_generation.partial_image",
+                    "partial_image_index": draft,
+                    "b64_json": base64.b64encode(png_bytes((16, 16), draft + 1)).decode(),
+                }
+                self._write_event("image_generation.partial_image", event)
+            done = {
+                **common,
+                "type": "image_generation.completed",
+                "b64_json": base64.b64encode(png_bytes(answer.size, index)).decode(),
+                "usage": usage,
+            }
+            self._write_event("image_generation.completed", done)
+        self.close_connection = True
+
+    def _write_event(self, name: str, payload: dict[str, Any]) -> None:
+        self.wfile.write(f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode())
+        self.wfile.flush()
 
     def _serve_file(self, name: str) -> None:
         owner = self.server.owner

@@ -287,3 +287,18 @@ def test_an_image_of_ones_own_is_edited_and_one_dropped_in_replaces_it(
     sent = Image.open(io.BytesIO(form_fields(edit)["image"]))
     assert sent.size == (128, 128)  # the dropped image, not the first one
     assert ctx.store.gallery.get(panel.grid.items()[0].id).source_id is None
+
+
+def test_a_gpt_image_request_shows_its_rough_drafts(panel, ctx, server, qtbot) -> None:
+    drafts: list[str] = []
+    panel.status_message.connect(lambda line: drafts.append(line) if "draft" in line else None)
+    server.script("images", Images(size=(64, 64)))
+    panel.options.model_box.setCurrentText("gpt-image-1")
+    _make(qtbot, panel, "A fox", 1)
+    assert drafts == [
+        "Rough draft 1: the image is coming…",
+        "Rough draft 2: the image is coming…",
+    ]
+    [sent] = [r for r in server.requests if r.path == "/v1/images/generations"]
+    assert sent.body["stream"] is True and sent.body["partial_images"] == 2
+    assert not panel.preview.isVisible()  # gone once the image is in the gallery

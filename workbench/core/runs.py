@@ -266,6 +266,14 @@ class ImagesReceived:
     images: tuple[GeneratedImage, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class PartialImage:
+    """A streamed image's rough draft (gpt-image models), shown until the image is done."""
+
+    index: int
+    data: bytes
+
+
 RunEvent = (
     ResponseOpened
     | TextDelta
@@ -279,6 +287,7 @@ RunEvent = (
     | TranscriptReceived
     | AudioReceived
     | ImagesReceived
+    | PartialImage
 )
 
 

@@ -5,6 +5,7 @@ at once with what made it. Qt-free."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from workbench.core.budget import Estimate
@@ -13,6 +14,7 @@ from workbench.core.pricing import Price, price_usage
 from workbench.core.runs import (
     ImagePart,
     ImagesReceived,
+    PartialImage,
     RunKind,
     RunParams,
     RunRecord,
@@ -35,6 +37,7 @@ class ImageAsk:
     image: bytes | None = None  # edit / variation: the source image (PNG)
     mask: bytes | None = None  # edit: transparent where the model may paint
     source_id: int | None = None  # the gallery image it was made from
+    partials: int = 0  # rough drafts to stream first (models that can; 0 to 3)
 
 
 class ImagesFailed(RuntimeError):
@@ -51,7 +54,7 @@ class ImageMaker:
 
     def request(self, ask: ImageAsk, endpoint_id: str | None = None) -> RunRequest:
         endpoint = self.runs.endpoint(endpoint_id)
-        body = generation_body(ask.model, ask.prompt, ask.options)
+        body = generation_body(ask.model, ask.prompt, ask.options, stream_partials=ask.partials)
         body.pop("model", None)
         body.pop("prompt", None)
         if ask.kind is RunKind.IMAGE_VARIATION:
@@ -85,16 +88,24 @@ class ImageMaker:
             self.price(ask, endpoint_id), output_tokens(ask.model, ask.options) or 0, True
         )
 
-    async def make(self, ask: ImageAsk, endpoint_id: str | None = None) -> list[int]:
-        """The new gallery ids, newest last. Raises ImagesFailed."""
+    async def make(
+        self,
+        ask: ImageAsk,
+        endpoint_id: str | None = None,
+        on_partial: Callable[[PartialImage], None] = lambda _p: None,
+    ) -> list[int]:
+        """The new gallery ids, newest last; `on_partial` sees each rough draft as it streams.
+        Raises ImagesFailed."""
         request = self.request(ask, endpoint_id)
         answers: list[ImagesReceived] = []
-        run = self.runs.start(
-            request,
-            RunOrigin(None, None),
-            lambda e: answers.append(e) if isinstance(e, ImagesReceived) else None,
-            sink=NoMessageSink(),
-        )
+
+        def heard(event: object) -> None:
+            if isinstance(event, ImagesReceived):
+                answers.append(event)
+            elif isinstance(event, PartialImage):
+                on_partial(event)
+
+        run = self.runs.start(request, RunOrigin(None, None), heard, sink=NoMessageSink())
         record = await self.runs.execute(run)
         if record.status is not RunStatus.COMPLETE or not answers or not answers[-1].images:
             error = record.error

@@ -17,6 +17,7 @@ from workbench.core.runs import (
     GeneratedImage,
     ImagePart,
     ImagesReceived,
+    PartialImage,
     ResponseOpened,
     RunFinished,
     RunKind,
@@ -56,6 +57,9 @@ class ImageRequest:
     ) -> None:
         image, mask = files_of(request)
         arguments = {k: v for k, v in body.items() if k not in ("image", "mask")}
+        if body.get("stream"):
+            await self._stream(client, request, arguments, image, mask, emit)
+            return
         with reported_failures(client, emit):
             if self.kind is RunKind.IMAGE_GENERATION:
                 raw = await client.images.with_raw_response.generate(**arguments)
@@ -78,6 +82,46 @@ class ImageRequest:
             images = [await _image(item, mime) for item in answer.get("data") or []]
             emit(ImagesReceived(tuple(images)))
             emit(UsageReported(image_usage(answer.get("usage"))))
+            emit(RunFinished("stop", request.model))
+
+    async def _stream(
+        self,
+        client: openai.AsyncOpenAI,
+        request: RunRequest,
+        arguments: dict[str, Any],
+        image: ImagePart | None,
+        mask: ImagePart | None,
+        emit: Emit,
+    ) -> None:
+        """gpt-image models stream rough drafts (partial images) before each finished image."""
+        mime = MIME_BY_FORMAT.get(str(arguments.get("output_format", "png")), "image/png")
+        done: list[GeneratedImage] = []
+        usage = Usage()
+        with reported_failures(client, emit):
+            if self.kind is RunKind.IMAGE_EDIT and image is not None:
+                files: dict[str, Any] = {"image": ("image.png", image.data, image.mime)}
+                if mask is not None:
+                    files["mask"] = ("mask.png", mask.data, "image/png")
+                stream = await client.images.edit(**arguments, **files)
+            else:
+                stream = await client.images.generate(**arguments)
+            headers = dict(stream.response.headers.items())
+            emit(ResponseOpened(headers, headers.get("x-request-id")))
+            try:
+                async for event in stream:
+                    kind = getattr(event, "type", "")
+                    data = base64.b64decode(getattr(event, "b64_json", "") or "")
+                    if kind.endswith("partial_image"):
+                        emit(PartialImage(int(event.partial_image_index), data))
+                    elif kind.endswith("completed"):
+                        done.append(GeneratedImage(data, mime))
+                        raw_usage = getattr(event, "usage", None)
+                        if raw_usage is not None:
+                            usage = image_usage(raw_usage.model_dump())
+            finally:
+                await stream.close()
+            emit(ImagesReceived(tuple(done)))
+            emit(UsageReported(usage))
             emit(RunFinished("stop", request.model))
 
 

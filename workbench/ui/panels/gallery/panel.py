@@ -6,14 +6,16 @@ chat's message box to ask about it."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
@@ -28,7 +30,7 @@ from shiboken6 import Shiboken
 from workbench.core.endpoints import EndpointKind
 from workbench.core.gallery import GalleryImage
 from workbench.core.image_models import problems
-from workbench.core.runs import RunKind
+from workbench.core.runs import PartialImage, RunKind
 from workbench.services.image_maker import ImageAsk, ImageMaker, ImagesFailed
 from workbench.services.run_service import RunService
 from workbench.services.store import Store, StoreError
@@ -44,6 +46,8 @@ from workbench.ui.widgets.image_grid import GridItem, ImageGrid
 # Endpoint kinds that serve OpenAI's image models.
 IMAGE_KINDS = (EndpointKind.OPENAI, EndpointKind.AZURE, EndpointKind.CUSTOM)
 CAPTION_CHARS = 60
+PARTIAL_IMAGES = 2  # rough drafts asked for where the model streams them
+PREVIEW_PX = 160
 MAX_EDIT_BYTES = 50 * 1024 * 1024  # the API's limit for an edit's image
 
 
@@ -113,6 +117,10 @@ class GalleryPanel(Panel):
         self.cancel = QPushButton("Stop", self, objectName="image_stop")
         self.cancel.clicked.connect(self.stop)
         self.cancel.hide()
+        # A streamed image's rough draft, while the finished one is on its way.
+        self.preview = QLabel(self, objectName="image_partial")
+        self.preview.setToolTip("A rough draft: the finished image follows")
+        self.preview.hide()
         self.progress = QProgressBar(self, objectName="image_progress", maximum=0)
         self.progress.setMaximumHeight(10)
         self.progress.setTextVisible(False)
@@ -157,6 +165,7 @@ class GalleryPanel(Panel):
         column.addWidget(self.problem)
         column.addWidget(self.failure)
         column.addWidget(self.price)
+        column.addWidget(self.preview)
         row = QHBoxLayout()
         row.addWidget(self.edit_file)
         row.addWidget(self.progress, 1)
@@ -253,7 +262,9 @@ class GalleryPanel(Panel):
                 self.problem.setText("Write a prompt first.")
                 self.problem.show()
             return
-        self._start(self.ask(), "Making the image")
+        ask = self.ask()
+        drafts = PARTIAL_IMAGES if ask.model.partial_images else 0
+        self._start(replace(ask, partials=drafts), "Making the image")
 
     def vary(self, image_id: int) -> None:
         data = self.store.gallery.data(image_id)
@@ -312,7 +323,7 @@ class GalleryPanel(Panel):
 
     async def _make(self, ask: ImageAsk) -> None:
         try:
-            ids = await self.maker.make(ask)
+            ids = await self.maker.make(ask, on_partial=self._show_partial)
         except ImagesFailed as failed:
             if Shiboken.isValid(self):
                 self.failure.setText(str(failed))
@@ -333,12 +344,24 @@ class GalleryPanel(Panel):
             noun = "image" if len(ids) == 1 else "images"
             self.status_message.emit(f"{len(ids)} new {noun} in the gallery.")
 
+    def _show_partial(self, partial: PartialImage) -> None:
+        if not Shiboken.isValid(self):
+            return
+        picture = QPixmap()
+        if picture.loadFromData(partial.data):
+            side = PREVIEW_PX
+            self.preview.setPixmap(picture.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio))
+            self.preview.show()
+            self.status_message.emit(f"Rough draft {partial.index + 1}: the image is coming…")
+
     def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             self.status_message.emit("Stopped: nothing was kept.")
 
     def _busy(self, busy: bool) -> None:
+        if not busy:
+            self.preview.hide()
         self.progress.setVisible(busy)
         self.cancel.setVisible(busy)
         self._check()
