@@ -302,3 +302,23 @@ def test_a_gpt_image_request_shows_its_rough_drafts(panel, ctx, server, qtbot) -
     [sent] = [r for r in server.requests if r.path == "/v1/images/generations"]
     assert sent.body["stream"] is True and sent.body["partial_images"] == 2
     assert not panel.preview.isVisible()  # gone once the image is in the gallery
+
+
+def test_an_image_that_would_pass_the_budget_asks_first(panel, ctx, server, qtbot) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.support.driving import answer_question_box
+    from workbench.ui.budget_guard import DONT_SEND
+
+    ctx.budget.set_daily_budget(0.05)  # a high-quality gpt-image-1 image is about $0.17
+    panel.options.model_box.setCurrentText("gpt-image-1")
+    panel.options.boxes["quality"].setCurrentText("high")
+    panel.options.boxes["size"].setCurrentText("1024x1024")
+    seen: list[QMessageBox] = []
+    answer_question_box(DONT_SEND, seen, expect_default=DONT_SEND)
+    _type_prompt(qtbot, panel, "A very detailed fox")
+    qtbot.keyClick(panel.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert len(seen) == 1 and "budget" in seen[0].text().lower()
+    qtbot.wait(200)
+    assert not [r for r in server.requests if r.path.startswith("/v1/images/")]
+    assert panel.grid.items() == () and panel.prompt.toPlainText() == "A very detailed fox"
