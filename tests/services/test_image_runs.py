@@ -204,9 +204,7 @@ def test_limits_and_prices_before_sending(tmp_path, store, scripted) -> None:
     ]
     transparent_jpeg = ImageOptions(background="transparent", output_format="jpeg")
     assert "needs PNG or WebP" in " ".join(problems(MODELS["gpt-image-1"], "x", transparent_jpeg))
-    assert "does not edit" in " ".join(
-        problems(MODELS["dall-e-3"], "x", ImageOptions(), edit=True)
-    )
+    assert "does not edit" in " ".join(problems(MODELS["dall-e-3"], "x", ImageOptions(), edit=True))
     maker = _maker(tmp_path, store, scripted)
     high = ImageAsk(MODELS["gpt-image-1"], "x", ImageOptions(size="1024x1024", quality="high"))
     assert output_tokens(high.model, high.options) == 4160
