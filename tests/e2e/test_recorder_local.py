@@ -68,7 +68,15 @@ def test_a_spoken_file_gives_its_words_and_segments(
     assert re.match(r"0:00\.\d\d – 0:0\d\.\d\d", tree.topLevelItem(0).text(0))
     # Stored and announced like every run: the inspector and cost meter see it.
     assert [(r.kind, r.status) for r in finished] == [(RunKind.TRANSCRIPTION, RunStatus.COMPLETE)]
-    assert ctx.store.runs.request(finished[0].run_id)["response_format"] == "verbose_json"
+    sent_body = ctx.store.runs.request(finished[0].run_id)
+    assert sent_body["response_format"] == "verbose_json"
+    assert sent_body["timestamp_granularities"] == ["word", "segment"]
+    # Each word has its time: shown beside the segment that holds it.
+    words = results.result.transcript.words
+    assert {"fox", "dog"} <= {w.word.strip(" .,").lower() for w in words}
+    assert all(a.start <= b.start for a, b in itertools.pairwise(words))
+    first = tree.topLevelItem(0).toolTip(1)
+    assert re.match(r"0:0\d\.\d\d \w+", first), first
 
     segment = results.result.transcript.segments[-1]
     rect = tree.visualItemRect(tree.topLevelItem(tree.topLevelItemCount() - 1))

@@ -55,3 +55,28 @@ def test_verbose_json_reads_into_segments_and_renders_subtitles() -> None:
     assert transcript.segments == (Segment(0.0, 1.96, " Hello there."),)
     assert rendered(transcript, "srt") == "1\n00:00:00,000 --> 00:00:01,960\nHello there.\n"
     assert rendered(transcript, "text") == "Hello there."
+
+
+def test_word_times_are_read_and_shifted_with_their_piece() -> None:
+    from workbench.core.transcripts import Word, from_verbose_json, joined
+
+    first = from_verbose_json(
+        {
+            "text": "Hello there",
+            "segments": [{"start": 0.0, "end": 1.0, "text": "Hello there"}],
+            "words": [
+                {"start": 0.0, "end": 0.4, "word": "Hello"},
+                {"start": 0.5, "end": 0.9, "word": "there"},
+            ],
+        }
+    )
+    second = from_verbose_json(
+        {"text": "Again", "words": [{"start": 0.1, "end": 0.5, "word": "Again"}]}
+    )
+    whole = joined([(0.0, first), (30.0, second)])
+    assert whole.words == (
+        Word(0.0, 0.4, "Hello"),
+        Word(0.5, 0.9, "there"),
+        Word(30.1, 30.5, "Again"),
+    )
+    assert first.words_in(first.segments[0]) == first.words

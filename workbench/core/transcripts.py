@@ -14,11 +14,22 @@ TIMED_FORMATS = ("verbose_json",)  # the ones whose answer carries segments
 
 
 @dataclass(frozen=True, slots=True)
+class Word:
+    start: float
+    end: float
+    word: str
+
+
+@dataclass(frozen=True, slots=True)
 class Transcript:
     text: str
     segments: tuple[Segment, ...] = ()
     duration: float = 0.0
     language: str = ""
+    words: tuple[Word, ...] = ()  # word timestamps, when they were asked for
+
+    def words_in(self, segment: Segment) -> tuple[Word, ...]:
+        return tuple(w for w in self.words if segment.start <= w.start < segment.end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +47,17 @@ def from_verbose_json(answer: object) -> Transcript:
     if not isinstance(answer, dict):
         return Transcript(str(answer))
     segments = tuple(_segment(s) for s in answer.get("segments") or () if isinstance(s, dict))
+    words = tuple(
+        Word(float(w.get("start", 0.0)), float(w.get("end", 0.0)), str(w.get("word", "")))
+        for w in answer.get("words") or ()
+        if isinstance(w, dict)
+    )
     return Transcript(
         text=str(answer.get("text", "")),
         segments=segments,
         duration=float(answer.get("duration") or 0.0),
         language=str(answer.get("language") or ""),
+        words=words,
     )
 
 
@@ -67,7 +84,12 @@ def joined(pieces: Sequence[tuple[float, Transcript]]) -> Transcript:
     text = " ".join(p.text.strip() for _, p in sorted(pieces, key=lambda p: p[0]) if p.text.strip())
     duration = max((offset + p.duration for offset, p in pieces), default=0.0)
     language = next((p.language for _, p in pieces if p.language), "")
-    return Transcript(text, tuple(segments), duration, language)
+    words = tuple(
+        replace(w, start=w.start + offset, end=w.end + offset)
+        for offset, piece in sorted(pieces, key=lambda p: p[0])
+        for w in piece.words
+    )
+    return Transcript(text, tuple(segments), duration, language, words)
 
 
 def rendered(transcript: Transcript, response_format: str) -> str:

@@ -48,6 +48,9 @@ class Transcription:
         body.update({k: v for k, v in request.options.items() if k in _OPTIONS and v})
         if self.kind is RunKind.TRANSLATION:
             body.pop("language", None)  # translations always come out in English
+        elif body.get("response_format") == "verbose_json":
+            # Times for every word as well as every segment (translations take neither).
+            body["timestamp_granularities"] = ["word", "segment"]
         return body
 
     async def send(

@@ -100,6 +100,10 @@ class ResultsView(QWidget):
         for segment in result.transcript.segments if result is not None else ():
             item = QTreeWidgetItem([span_text(segment), segment.text.strip()])
             item.setData(0, Qt.ItemDataRole.UserRole, segment)
+            words = result.transcript.words_in(segment)
+            if words:  # each word's time, for the one who needs to cut at a word
+                timed = "  ".join(f"{_clock(w.start)} {w.word.strip()}" for w in words)
+                item.setToolTip(1, timed)
             self.segments.addTopLevelItem(item)
         self.segments.resizeColumnToContents(0)
         self.segments.setVisible(self.segments.topLevelItemCount() > 0)
