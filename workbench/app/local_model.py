@@ -56,6 +56,7 @@ class LocalModelStatus(QObject):
         super().__init__(parent)
         self._ctx = ctx
         self._say = say
+        self.status_changed.connect(ctx.bus.local_model_changed)  # the chat's welcome says it too
         self._progress: asyncio.Task[None] | None = None
         unsubscribe = ctx.local.add_listener(self._changed)
         # A plain closure: by the time destroyed fires, this object's Python side may be gone.

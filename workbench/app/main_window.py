@@ -62,6 +62,8 @@ class MainWindow(QMainWindow):
         ctx.bus.session_opened.connect(self._session_opened)
         ctx.bus.session_deleted.connect(self._session_closed_if_open)
         ctx.bus.session_renamed.connect(self._session_renamed)
+        ctx.bus.dock_requested.connect(self.show_dock)  # the chat's welcome samples
+        ctx.bus.endpoints_requested.connect(self.open_endpoints)
         ctx.tasks.failed.connect(lambda label, err: self.say(f"{label} failed: {err}"))
         self._open_session_id: int | None = None
         # What the open session sends to, which may not be the endpoint for new sessions.
@@ -244,6 +246,13 @@ class MainWindow(QMainWindow):
     # --- actions -------------------------------------------------------------------------------
     def say(self, message: str) -> None:
         self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
+
+    def show_dock(self, key: str, prompt: str = "") -> None:
+        """A dock shown in front of its tab group, its panel handed `prompt` if there is one."""
+        self.docks[key].show()
+        self.docks[key].raise_()
+        if prompt:
+            self.panel(key).take_prompt(prompt)
 
     def new_session(self) -> None:
         self.docks["sessions"].show()

@@ -15,6 +15,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workbench import __version__
+from workbench.app import crash
 from workbench.app.context import AppContext
 from workbench.app.first_paint import on_first_paint, report_first_paint
 from workbench.app.local_model import stop_after_loop
@@ -133,6 +134,7 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
             if store is None:
                 return 1
     ctx = AppContext.build(paths, store, loop)
+    reporter = crash.install(ctx, loop)  # an uncaught error: logged (no secrets) and shown
     # Counting the reopened session loads tiktoken (~0.7 s holding the GIL in a worker thread):
     # after the first frame, or that frame waits for it.
     ctx.tokens.hold()
@@ -193,6 +195,7 @@ def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = N
     try:
         loop.run_until_complete(until_quit(quitting, ctx.tasks.cancel_all))
     finally:
+        reporter.uninstall()
         ctx.tasks.cancel_all()
         stop_after_loop(loop, ctx.local)
         loop.run_until_complete(ctx.connector.close())

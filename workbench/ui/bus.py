@@ -43,6 +43,12 @@ class Bus(QObject):
     tools_chosen = Signal(str)
     # Whisper recorder's "Send to Chat": a transcript the chat puts into its composer.
     transcript_ready = Signal(str)
+    # The chat's first-run welcome: show the dock with this key and hand its panel this prompt
+    # ("" for none; the window calls the panel's take_prompt).
+    dock_requested = Signal(str, str)
+    endpoints_requested = Signal()  # the welcome's "Add an OpenAI key" link: the window opens it
+    # The built-in model's state (LocalState value) and its sentence, as the status bar shows it.
+    local_model_changed = Signal(str, str)
 
     def __init__(self) -> None:
         super().__init__()

@@ -29,3 +29,7 @@ class Panel(QWidget):
         """Actions for the window's Tools menu; their shortcuts work window-wide once the panel
         is built. Named so as not to shadow `QWidget.actions()`, which every widget has."""
         return ()
+
+    def take_prompt(self, text: str) -> None:
+        """A prompt handed over from elsewhere (the chat's welcome): put it where the user would
+        type it, ready to be read over and run. Panels without a prompt ignore it."""

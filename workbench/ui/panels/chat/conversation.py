@@ -49,9 +49,15 @@ class ConversationView(QScrollArea):
         self._earlier.setFlat(True)
         self._earlier.clicked.connect(self.show_earlier)
         self._layout.addWidget(self._earlier)
-        self._empty = QLabel(self._content, objectName="empty_hint")
+        # What shows while there is no message: the hint, or the first-run welcome instead.
+        self._empty_state = QWidget(self._content, objectName="empty_state")
+        empty_layout = QVBoxLayout(self._empty_state)
+        empty_layout.setContentsMargins(0, 0, 0, 0)
+        self._empty = QLabel(self._empty_state, objectName="empty_hint")
         self._empty.setWordWrap(True)
-        self._layout.addWidget(self._empty)
+        empty_layout.addWidget(self._empty)
+        self._welcome: QWidget | None = None
+        self._layout.addWidget(self._empty_state)
         self._layout.addStretch(1)
         self.setWidget(self._content)
         self.cards: dict[int, MessageCard] = {}
@@ -72,7 +78,7 @@ class ConversationView(QScrollArea):
     ) -> None:
         self.clear()
         self._empty.setText(empty_text)
-        self._empty.setVisible(not messages)
+        self._empty_state.setVisible(not messages)
         items = [(m, position(m.id)) for m in messages]
         self._pending = items[:-FIRST_PAGE] if len(items) > FIRST_PAGE else []
         for message, pos in items[len(self._pending) :]:
@@ -81,6 +87,17 @@ class ConversationView(QScrollArea):
         self._follow = True
         QTimer.singleShot(0, self, self._to_bottom_if_following)
 
+    def set_welcome(self, welcome: QWidget) -> None:
+        """A widget the empty state shows in place of its hint while `show_welcome` says so."""
+        self._welcome = welcome
+        welcome.setParent(self._empty_state)
+        self._empty_state.layout().addWidget(welcome)
+
+    def show_welcome(self, shown: bool) -> None:
+        if self._welcome is not None:
+            self._welcome.setVisible(shown)
+            self._empty.setVisible(not shown)
+
     def clear(self) -> None:
         self._pin(None)
         for card in self.cards.values():
@@ -88,10 +105,10 @@ class ConversationView(QScrollArea):
             card.deleteLater()
         self.cards.clear()
         self._pending = []
-        self._empty.hide()
+        self._empty_state.hide()
 
     def append(self, message: Message, position: Position) -> MessageCard:
-        self._empty.hide()
+        self._empty_state.hide()
         self._follow = True
         return self._insert(message, position, at_end=True)
 

@@ -26,7 +26,7 @@ from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
 from workbench.ui.context_guard import window_allows
 from workbench.ui.panel_contract import Panel
-from workbench.ui.panels.chat import exporting, from_panels, tool_rounds
+from workbench.ui.panels.chat import exporting, from_panels, tool_rounds, welcome
 from workbench.ui.panels.chat.answer_checks import show_answer_check
 from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
@@ -112,6 +112,7 @@ class ChatPanel(Panel):
         deps.bus.active_endpoint_changed.connect(self._active_endpoint_changed)
         deps.bus.fork_requested.connect(self.fork)
         from_panels.connect(self)  # a schema, tools or a transcript handed over by a panel
+        self.welcome = welcome.install(self)  # first run: what this is, samples to try
         # New Session (Ctrl+N): the cursor goes where the user writes.
         deps.bus.new_session_requested.connect(lambda: self.composer.editor.setFocus())
         self.view.show_path([], lambda _i: None, EMPTY_TEXT)  # type: ignore[arg-type,return-value]

@@ -268,6 +268,11 @@ class ComparePanel(Panel):
     def running(self) -> bool:
         return self._task is not None
 
+    def take_prompt(self, text: str) -> None:
+        if self._task is None:  # never under a comparison still running
+            self.prompt.setPlainText(text)
+            self.prompt.setFocus()
+
     def run(self) -> None:
         if self._task is not None:
             return
