@@ -39,14 +39,20 @@ def test_an_answer_is_read_aloud_and_kept(panel, ctx, qtbot) -> None:
     sent = ctx.store.runs.request(run.run_id)
     answer = ctx.store.conversation.get(record.message_id).content
     assert sent["voice"] == "alloy" and sent["input"].split()[0] in answer
+    assert sent["response_format"] == "wav"  # played as PCM, no media decoder in between
     with av.open(io.BytesIO(listen.last.audio)) as audio:  # real mp3 with sound in it
         assert audio.duration and audio.duration > 200_000  # microseconds
 
-    card.listen_button.click()  # Listen again stops
-    assert listen.playing is None and card.listen_button.text() == "Listen"
-    card.listen_button.click()  # and again: from the store, nothing sent
+    # Read to its end, the button is Listen again by itself.
+    qtbot.waitUntil(lambda: listen.playing is None, timeout=30_000)
+    assert card.listen_button.text() == "Listen"
+    card.listen_button.click()  # again: from the store, nothing sent
     qtbot.waitUntil(lambda: listen.playing == record.message_id, timeout=10_000)
     assert listen.last.cached and len(_speech_runs(ctx)) == 1
+    card.listen_button.click()  # Listen again stops
+    assert listen.playing is None and card.listen_button.text() == "Listen"
+    card.listen_button.click()
+    qtbot.waitUntil(lambda: listen.playing == record.message_id, timeout=10_000)
     panel.composer.editor.setFocus()
     panel.stop()  # Esc
     assert listen.playing is None

@@ -19,7 +19,7 @@ MIMES = {"mp3": "audio/mpeg", "wav": "audio/wav", "opus": "audio/ogg", "flac": "
 class Voice:
     voice: str = "alloy"
     speed: float = 1.0
-    format: str = "mp3"
+    format: str = "wav"  # played as PCM: no decoder between the answer and the speaker
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,34 @@ class Spoken:
     format: str
     cached: bool  # played from the store: nothing was sent
     cut: bool  # the answer was longer than one request takes: its start is read
+
+
+@dataclass(frozen=True, slots=True)
+class Pcm:
+    """WAV audio unpacked for a sound card: 16-bit samples and how to play them."""
+
+    frames: bytes
+    rate: int
+    channels: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.frames) / (2 * self.channels * self.rate) if self.rate else 0.0
+
+
+def wav_pcm(audio: bytes) -> Pcm:
+    """Raises ValueError for audio that is not 16-bit WAV. Cheap, but call it off the UI thread
+    for a long answer."""
+    import io
+    import wave
+
+    try:
+        with wave.open(io.BytesIO(audio)) as wav:
+            if wav.getsampwidth() != 2:
+                raise ValueError("only 16-bit WAV is played")
+            return Pcm(wav.readframes(wav.getnframes()), wav.getframerate(), wav.getnchannels())
+    except (wave.Error, EOFError) as exc:
+        raise ValueError(f"not WAV audio: {exc}") from exc
 
 
 class SpeechFailed(RuntimeError):

@@ -4,17 +4,18 @@ The voice and speed are chosen from the button's menu; audio is kept per answer 
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QTimer
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices
 from PySide6.QtWidgets import QMenu, QToolButton
 from shiboken6 import Shiboken
 
 from workbench.core.sessions import Role
 from workbench.core.speech import SPEEDS, VOICES
-from workbench.services.speaker import Speaker, SpeechFailed, Spoken, Voice
+from workbench.services.speaker import Pcm, Speaker, SpeechFailed, Spoken, Voice, wav_pcm
 from workbench.services.store import StoreError
 from workbench.ui.panels.chat.message_card import MessageCard
 
@@ -31,8 +32,10 @@ class ReadAloud(QObject):
         self.playing: int | None = None  # the answer being read
         self.last: Spoken | None = None
         self._waiting: int | None = None  # the answer whose audio is on its way
-        self._player: QMediaPlayer | None = None
+        self._sink: QAudioSink | None = None
         self._buffer: QBuffer | None = None
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self._finished)
         self.menu = self._voice_menu()
         panel.view.card_created.connect(self._wire)
 
@@ -71,7 +74,8 @@ class ReadAloud(QObject):
             spoken = await self.speaker.speak(
                 self.panel.session_id, message_id, text, self.panel.endpoint_id, self.voice
             )
-        except (SpeechFailed, StoreError) as problem:
+            pcm = await asyncio.to_thread(wav_pcm, spoken.audio)
+        except (SpeechFailed, StoreError, ValueError) as problem:
             if Shiboken.isValid(self) and self._waiting == message_id:
                 self._waiting = None
                 self._done(message_id)
@@ -81,50 +85,52 @@ class ReadAloud(QObject):
             return  # stopped (or another answer asked for) while the audio was being made
         self._waiting = None
         self.last = spoken
-        self._play(message_id, spoken)
+        self._play(message_id, spoken, pcm)
 
-    def _play(self, message_id: int, spoken: Spoken) -> None:
-        player = self._ensure_player()
+    def _play(self, message_id: int, spoken: Spoken, pcm: Pcm) -> None:
+        """PCM straight to the sound card (QAudioSink never blocks, unlike a media player
+        opening a file); the answer counts as being read for the audio's length, speaker or
+        not, so Listen and Stop behave the same everywhere."""
+        fmt = QAudioFormat()
+        fmt.setSampleRate(pcm.rate)
+        fmt.setChannelCount(pcm.channels)
+        fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
         self._buffer = QBuffer(self)
-        self._buffer.setData(QByteArray(spoken.audio))
+        self._buffer.setData(QByteArray(pcm.frames))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        player.setSourceDevice(self._buffer, QUrl(f"speech.{spoken.format}"))
+        device = QMediaDevices.defaultAudioOutput()
+        speaker = not device.isNull()
+        if speaker:
+            self._sink = QAudioSink(device, fmt, self)
+            self._sink.start(self._buffer)
         self.playing = message_id
-        player.play()
+        self._timer.start(max(1, round(pcm.seconds * 1000)))
         said = "Reading aloud" + (" (from before)" if spoken.cached else "")
         if spoken.cut:
             said += ": the answer is long, so its first 4,096 characters"
+        if not speaker:
+            said += " — no speaker found, so nothing can be heard"
         self.panel.status_message.emit(f"{said}. Listen again or Esc stops.")
 
     def stop(self) -> None:
         was = self.playing if self.playing is not None else self._waiting
         self._waiting = None
-        if self._player is not None:
-            self._player.stop()
+        self._timer.stop()
+        if self._sink is not None:
+            self._sink.stop()
+            self._sink = None
         self.playing = None
         self._done(was)
+
+    def _finished(self) -> None:
+        """The audio's length has passed: the answer is read."""
+        if self.playing is not None:
+            self.stop()
 
     def _done(self, message_id: int | None) -> None:
         card = self._card(message_id)
         if card is not None:
             card.set_listening(False)
-
-    def _ensure_player(self) -> QMediaPlayer:
-        if self._player is None:
-            self._player = QMediaPlayer(self)
-            self._output = QAudioOutput(self)
-            self._player.setAudioOutput(self._output)
-            self._player.playbackStateChanged.connect(self._state_changed)
-            self._player.errorOccurred.connect(self._failed)
-        return self._player
-
-    def _state_changed(self, state: QMediaPlayer.PlaybackState) -> None:
-        if state == QMediaPlayer.PlaybackState.StoppedState and self.playing is not None:
-            finished, self.playing = self.playing, None
-            self._done(finished)
-
-    def _failed(self, _error: QMediaPlayer.Error, text: str) -> None:
-        self.panel.status_message.emit(f"The speech could not be played: {text}")
 
     # --- voice ---------------------------------------------------------------------------------
     def _voice_menu(self) -> QMenu:
