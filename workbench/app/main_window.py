@@ -9,17 +9,15 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 
 from workbench import __version__
 from workbench.app.context import AppContext
-from workbench.app.local_model import LocalModelStatus, local_threads, set_local_threads
+from workbench.app.local_model import LocalModelStatus
 from workbench.app.panels import PANELS, PanelSpec, build_chat
 from workbench.app.window_layout import first_size, place_dock, settle
-from workbench.core.endpoints import Endpoint
-from workbench.services.local import probe
-from workbench.services.probe import ProbeResult
+from workbench.app.window_menus import appearance_menu, open_endpoints_dialog
 from workbench.ui.panel_contract import Panel
 from workbench.ui.theme import Appearance, set_appearance
 from workbench.ui.widgets.lazy_dock import LazyDock
@@ -173,25 +171,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction("&About Workbench", self._about)
 
     def _build_appearance_menu(self) -> None:
-        menu = self.view_menu.addMenu("&Appearance")
-        group = QActionGroup(self)
-        saved = str(self.ctx.settings.value("appearance", Appearance.SYSTEM))
-        chosen = Appearance(saved) if saved in set(Appearance) else Appearance.SYSTEM
-        self.appearance_actions: dict[Appearance, QAction] = {}
-        for appearance, label in (
-            (Appearance.SYSTEM, "Follow &System"),
-            (Appearance.LIGHT, "&Light"),
-            (Appearance.DARK, "&Dark"),
-        ):
-            action = QAction(
-                label, group, checkable=True, objectName=f"action.appearance.{appearance}"
-            )
-            action.setChecked(appearance is chosen)
-            action.triggered.connect(lambda _on, a=appearance: self.set_appearance(a))
-            menu.addAction(action)
-            self.appearance_actions[appearance] = action
-        if chosen is not Appearance.SYSTEM:
-            self.set_appearance(chosen)
+        self.appearance_actions = appearance_menu(
+            self.view_menu, self.ctx.settings, self.set_appearance, self
+        )
 
     def set_appearance(self, appearance: Appearance) -> None:
         set_appearance(cast(QApplication, QApplication.instance()), appearance)
@@ -260,27 +242,7 @@ class MainWindow(QMainWindow):
         self.ctx.bus.new_session_requested.emit()
 
     def open_endpoints(self) -> EndpointsDialog:
-        from workbench.ui.dialogs.endpoints import EndpointsDialog  # not needed to start
-
-        dialog = EndpointsDialog(
-            self.ctx.endpoints,
-            self.ctx.keys,
-            self.ctx.tasks,
-            self._probe,
-            self,
-            local_threads=local_threads(self.ctx.settings),
-        )
-        dialog.local_threads_chosen.connect(
-            lambda n: self.ctx.tasks.start(
-                "Restarting the built-in model", set_local_threads(self.ctx, n)
-            )
-        )
-        dialog.finished.connect(lambda _r: self._endpoints_edited())
-        dialog.open()
-        return dialog
-
-    async def _probe(self, endpoint: Endpoint, key: str | None) -> ProbeResult:
-        return await probe(endpoint, key, self.ctx.local)
+        return open_endpoints_dialog(self.ctx, self, self._endpoints_edited)
 
     def _endpoints_edited(self) -> None:
         self.ctx.bus.endpoints_changed.emit()
