@@ -16,6 +16,7 @@ import sqlite_utils
 from workbench.core.clock import utc_now_iso
 from workbench.core.gallery import GalleryImage
 from workbench.core.search import fts_query
+from workbench.services.store.images import keep_asset
 
 _COLUMNS = (
     "g.id, g.asset_hash, g.mime, g.prompt, g.model, g.width, g.height, g.created_at, "
@@ -68,11 +69,7 @@ class GalleryQueries:
         digest = hashlib.sha256(data).hexdigest()
         now = utc_now_iso()
         with self._db.conn:
-            self._db.execute(
-                "INSERT OR IGNORE INTO assets (hash, mime, size, data, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [digest, mime, len(data), data, now],
-            )
+            keep_asset(self._db, data, mime, digest, now)
             cursor = self._db.execute(
                 "INSERT INTO gallery (asset_hash, mime, prompt, revised_prompt, model, kind, "
                 "options_json, width, height, cost_usd, run_id, source_id, created_at) "

@@ -12,6 +12,14 @@ from workbench.core.clock import utc_now_iso
 from workbench.core.sessions import ImageRef
 
 
+def keep_asset(db: sqlite_utils.Database, data: bytes, mime: str, digest: str, now: str) -> None:
+    """`data` in assets under its hash, once (inside the caller's transaction)."""
+    db.execute(
+        "INSERT OR IGNORE INTO assets (hash, mime, size, data, created_at) VALUES (?, ?, ?, ?, ?)",
+        [digest, mime, len(data), data, now],
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class NewImage:
     data: bytes
@@ -31,11 +39,7 @@ class ImageQueries:
         now = utc_now_iso()
         with self._db.conn:
             for position, image in enumerate(images):
-                self._db.execute(
-                    "INSERT OR IGNORE INTO assets (hash, mime, size, data, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [image.digest, image.mime, len(image.data), image.data, now],
-                )
+                keep_asset(self._db, image.data, image.mime, image.digest, now)
                 self._db.execute(
                     "INSERT INTO message_images (message_id, position, asset_hash, detail, "
                     "width, height) VALUES (?, ?, ?, ?, ?, ?)",
@@ -93,11 +97,7 @@ class SpeechCache:
         digest = hashlib.sha256(data).hexdigest()
         now = utc_now_iso()
         with self._db.conn:
-            self._db.execute(
-                "INSERT OR IGNORE INTO assets (hash, mime, size, data, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [digest, mime, len(data), data, now],
-            )
+            keep_asset(self._db, data, mime, digest, now)
             self._db.execute(
                 "INSERT OR REPLACE INTO speech_cache (message_id, voice, speed, format, model, "
                 "asset_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
