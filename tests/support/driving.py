@@ -6,6 +6,7 @@ and a change to the composer is fixed here once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
@@ -66,28 +67,37 @@ def type_and_send(
     return record
 
 
-def answer_question_box(
-    choice: str, seen: list[QMessageBox], *, expect_default: str | None = None
-) -> None:
-    """Click the button labelled `choice` in the next modal message box once it is up, as the
-    user would; the box goes into `seen`. Call it before the action that opens the box, since
-    the box's own event loop blocks the test until it is answered. `expect_default` checks
-    which button Enter would press, while the box is still up."""
+def when_box_is_up(handle: Callable[[QMessageBox], None]) -> None:
+    """Call `handle` with the next modal message box once it is up (polling, since the box's
+    own event loop blocks the test until it is answered)."""
     tries = [0]
 
-    def answer() -> None:
+    def look() -> None:
         box = QApplication.activeModalWidget()
         if not isinstance(box, QMessageBox):
             tries[0] += 1
             if tries[0] < BOX_POLL_TRIES:
-                QTimer.singleShot(BOX_POLL_MS, answer)
+                QTimer.singleShot(BOX_POLL_MS, look)
             return
+        handle(box)
+
+    QTimer.singleShot(0, look)
+
+
+def answer_question_box(
+    choice: str, seen: list[QMessageBox], *, expect_default: str | None = None
+) -> None:
+    """Click the button labelled `choice` in the next modal message box once it is up, as the
+    user would; the box goes into `seen`. Call it before the action that opens the box.
+    `expect_default` checks which button Enter would press, while the box is still up."""
+
+    def answer(box: QMessageBox) -> None:
         seen.append(box)
         if expect_default is not None:
             assert box.defaultButton().text() == expect_default
         next(b for b in box.buttons() if b.text() == choice).click()
 
-    QTimer.singleShot(0, answer)
+    when_box_is_up(answer)
 
 
 def open_inspector(ctx, qtbot):

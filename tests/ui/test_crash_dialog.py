@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.support.driving import BOX_POLL_MS, BOX_POLL_TRIES
+from tests.support.driving import BOX_POLL_MS, when_box_is_up
 from workbench.app import crash
 from workbench.app.context import AppContext
 from workbench.app.main_window import MainWindow
@@ -25,16 +25,9 @@ VAULT_KEY = "azure-secret-0123456789abcdef"  # not key-shaped: only the keyring 
 def answer_crash_box(*choices: str, seen: list[dict[str, object]]) -> None:
     """Click each of `choices` in turn in the next message box (it comes back after Copy
     details), noting what it said and offered each time."""
-    tries = [0]
     left = list(choices)
 
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            tries[0] += 1
-            if tries[0] < BOX_POLL_TRIES:
-                QTimer.singleShot(BOX_POLL_MS, answer)
-            return
+    def answer(box: QMessageBox) -> None:
         seen.append(
             {
                 "text": f"{box.windowTitle()}\n{box.text()}\n{box.informativeText()}",
@@ -44,10 +37,9 @@ def answer_crash_box(*choices: str, seen: list[dict[str, object]]) -> None:
         choice = left.pop(0)
         next(b for b in box.buttons() if b.text() == choice).click()
         if left:
-            tries[0] = 0
-            QTimer.singleShot(BOX_POLL_MS, answer)
+            QTimer.singleShot(BOX_POLL_MS, lambda: when_box_is_up(answer))
 
-    QTimer.singleShot(0, answer)
+    when_box_is_up(answer)
 
 
 @pytest.fixture

@@ -48,3 +48,9 @@ def may_discard(owner: QWidget, title: str, what: str, save: Callable[[], bool])
     if answer == Button.Save:
         return save()
     return answer == Button.Discard
+
+
+def confirm(owner: QWidget, title: str, text: str) -> bool:
+    """A yes/no question whose safe answer, No, is the default."""
+    answer = QMessageBox.question(owner, title, text, Button.Yes | Button.No, Button.No)
+    return answer == Button.Yes

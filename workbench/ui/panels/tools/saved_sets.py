@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QInputDialog, QMenu, QMessageBox, QWidg
 from workbench.core.tools import ToolSet
 from workbench.services.store import Store, StoreError
 from workbench.ui.widgets.examples_menu import (
+    confirm,
     example_paths,
     example_title,
     fill_examples_menu,
@@ -152,30 +153,23 @@ class SavedSets(QObject):
         name = name.strip()
         if not ok or not name:
             return None
-        if name in self.store.tool_sets.names():
-            answer = QMessageBox.question(
-                self.owner,
-                "Replace tool set?",
-                f"A tool set named {name} is saved already. Replace it?",
-                Button.Yes | Button.No,
-                Button.No,
-            )
-            if answer != Button.Yes:
-                return None
+        if name in self.store.tool_sets.names() and not confirm(
+            self.owner,
+            "Replace tool set?",
+            f"A tool set named {name} is saved already. Replace it?",
+        ):
+            return None
         return name
 
     def delete(self) -> bool:
         name = self.saved_name
         if name is None:
             return False
-        answer = QMessageBox.question(
+        if not confirm(
             self.owner,
             "Delete tool set?",
             f"Delete the saved tool set {name}? This cannot be undone.",
-            Button.Yes | Button.No,
-            Button.No,
-        )
-        if answer != Button.Yes:
+        ):
             return False
         try:
             with self.store.failures():
