@@ -8,14 +8,17 @@ adapter that emits the answer's deltas, yielding to the loop after each one.
 
 Prints per answer: the pipeline's CPU per MB for the first and the last tenth of the answer (equal
 if nothing per chunk is O(total size); the 2 MB answer is the baseline for the 20 MB one), the
-checkpoints' total time and count, the settle (the final text written, checkpoints dropped), the
-panel's end-of-answer work, and the longest UI-thread pass (wall, and the thread's CPU).
-Run: .venv/bin/python -m bench.huge_answer
+checkpoints' total time and count on the UI thread (they are queued for the store's writer
+thread), the settle (the final text written and indexed, checkpoints dropped: the UI thread's part,
+and the time until the writer thread had done it), the panel's end-of-answer work, and the
+longest UI-thread pass (wall, and the thread's CPU).
+Run: .venv/bin/python -m bench.huge_answer [--profile FILE] (the longest pass's cProfile stats)
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import gc
 import os
 import statistics
@@ -46,13 +49,15 @@ DELTA = 1024
 YIELD_EVERY = 16  # deltas per socket read: 16 KB a millisecond, faster than any real stream
 SIZES = (2_000_000, 20_000_000)
 PASS_GOAL_MS = 50.0
+PROFILE = sys.argv[sys.argv.index("--profile") + 1] if "--profile" in sys.argv else None
 
 
 @dataclass
 class Costs:
     emit_s: list[float] = field(default_factory=list)  # per delta: Run._emit and what it calls
     checkpoints_s: list[float] = field(default_factory=list)
-    settle_s: float = 0.0
+    settle_s: float = 0.0  # on the UI thread
+    settle_written_s: float = 0.0  # until the writer thread had written and indexed it
     passes_s: list[float] = field(default_factory=list)
     passes_cpu_s: list[float] = field(default_factory=list)
     end_s: float = 0.0  # from the settle to the card showing the finished answer
@@ -106,22 +111,24 @@ def stream_one(app: QApplication, ctx: AppContext, panel, text: str) -> Costs:  
         session_id, answer_id, request, lambda e: panel.streams.on_event(answer_id, e)
     )
     run.adapter = ScriptedAdapter(text, costs)  # type: ignore[assignment]
-    sink_append, sink_settle = run.sink.append_chunk, run.sink.settle
+    sink_append, sink_settle = run.sink.append_chunk, run.sink.settle  # the real sink, timed
 
     def timed_append(chunk: str) -> None:
         started = time.perf_counter()
         sink_append(chunk)
         costs.checkpoints_s.append(time.perf_counter() - started)
 
-    def timed_settle(*args) -> None:  # type: ignore[no-untyped-def]
+    def timed_settle(*args):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
-        sink_settle(*args)
-        costs.settle_s = time.perf_counter() - started
+        written = sink_settle(*args)
+        costs.settle_s = time.perf_counter() - started  # the UI thread's part: queueing it
+        written.add_done_callback(
+            lambda _f: setattr(costs, "settle_written_s", time.perf_counter() - started)
+        )
+        return written
 
-    run.sink = type("TimedSink", (), {})()  # the real sink, its two writes timed
-    run.sink.attach_run = lambda _run_id: None  # type: ignore[attr-defined]
-    run.sink.append_chunk = timed_append  # type: ignore[attr-defined]
-    run.sink.settle = timed_settle  # type: ignore[attr-defined]
+    run.sink.append_chunk = timed_append  # type: ignore[method-assign]
+    run.sink.settle = timed_settle  # type: ignore[method-assign]
 
     async def client() -> DummyClient:
         return DummyClient()
@@ -131,10 +138,16 @@ def stream_one(app: QApplication, ctx: AppContext, panel, text: str) -> Costs:  
     panel.streams.start(run, card)
     settled_at = None
     while panel.streams.busy or card.body._timer.isActive():
+        profile = cProfile.Profile() if PROFILE else None
         t, c = time.perf_counter(), time.thread_time()
-        app.processEvents()
+        if profile:
+            profile.runcall(app.processEvents)
+        else:
+            app.processEvents()
         costs.passes_s.append(time.perf_counter() - t)
         costs.passes_cpu_s.append(time.thread_time() - c)
+        if profile and costs.passes_cpu_s[-1] >= max(costs.passes_cpu_s):
+            profile.dump_stats(PROFILE)  # the longest pass so far
         if settled_at is None and not panel.streams.busy:
             settled_at = time.perf_counter()
         if time.perf_counter() - started > 600:
@@ -194,7 +207,8 @@ def report(results: dict[int, Costs]) -> None:
     print()
     print(
         "| answer | pipeline CPU per MB, first tenth | last tenth | checkpoints (count, total, "
-        "max) | settle | after settle | longest UI pass | its CPU | total |"
+        "max) | settle (UI thread, writer thread) | after settle | longest UI pass | its CPU | "
+        "total |"
     )
     print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
     linear = short = True
@@ -206,7 +220,8 @@ def report(results: dict[int, Costs]) -> None:
         print(
             f"| {size / 1e6:.0f} MB | {first * 1000:.1f} ms | {last * 1000:.1f} ms | "
             f"{len(c.checkpoints_s)}, {sum(c.checkpoints_s) * 1000:.0f} ms, "
-            f"{max(c.checkpoints_s, default=0) * 1000:.1f} ms | {c.settle_s * 1000:.0f} ms | "
+            f"{max(c.checkpoints_s, default=0) * 1000:.1f} ms | {c.settle_s * 1000:.1f} ms, "
+            f"{c.settle_written_s * 1000:.0f} ms | "
             f"{c.end_s * 1000:.0f} ms | {max(c.passes_s) * 1000:.0f} ms | {cpu:.0f} ms | "
             f"{c.total_s:.1f} s |"
         )

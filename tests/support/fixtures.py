@@ -117,6 +117,9 @@ def ctx(data_paths: DataPaths, aloop: asyncio.AbstractEventLoop, qapp: Any) -> I
     opened = Store.open(data_paths.database)
     context = AppContext.build(data_paths, opened, aloop)
     yield context
+    # As the app does at quit: answers still being written are kept, and no panel is told of
+    # them afterwards (the test's widgets are gone, and the store is about to close).
+    context.runs.abandon_all()
     # Spinning Qt here rather than through qtbot keeps qtbot's own teardown (closing the test's
     # widgets) ahead of this one, so no widget outlives the store it was built on.
     stopping = aloop.create_task(context.local.stop())

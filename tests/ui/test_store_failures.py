@@ -75,10 +75,15 @@ def test_a_full_disk_at_send_keeps_the_draft_and_says_so(window, ctx, server, qt
     assert _chat_requests(server) == []
 
 
+def _max_pages(ctx: AppContext, pages: int) -> None:
+    # A limit of each connection's: the UI's, and the writer thread's that keeps answers.
+    ctx.store.db.execute(f"PRAGMA max_page_count = {pages}")
+    ctx.store.writer.submit(lambda db: db.execute(f"PRAGMA max_page_count = {pages}")).result()
+
+
 def _make_full(ctx: AppContext, _other: sqlite3.Connection) -> None:
     # Really full: the database may not grow by a single page from here on.
-    pages = ctx.store.db.execute("PRAGMA page_count").fetchone()[0]
-    ctx.store.db.execute(f"PRAGMA max_page_count = {pages}")
+    _max_pages(ctx, ctx.store.db.execute("PRAGMA page_count").fetchone()[0])
 
 
 def _lock(_ctx: AppContext, other: sqlite3.Connection) -> None:
@@ -103,7 +108,7 @@ def test_a_store_failing_mid_answer_ends_the_run_and_keeps_what_arrived(
         record = finished.args[0]
         shown = card.body.text()
     finally:
-        ctx.store.db.execute("PRAGMA max_page_count = 1073741823")
+        _max_pages(ctx, 1073741823)
         if other_program.in_transaction:
             other_program.execute("ROLLBACK")
 

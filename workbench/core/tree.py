@@ -29,6 +29,10 @@ class MessageTree:
     def __len__(self) -> int:
         return len(self.by_id)
 
+    def with_message(self, message: Message) -> MessageTree:
+        """The same tree with `message` (already in it) as stored now: its text or status."""
+        return MessageTree({**self.by_id, message.id: message}.values())
+
     def latest_leaf(self, start: int | None = None) -> int | None:
         """Follow the newest child from `start` (or the newest root) down to a leaf."""
         node = start

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future
 
 from workbench.core.comparison import ColumnSpec, SavedColumn, SavedComparison, column_turns
 from workbench.core.export import auto_title
@@ -19,26 +19,31 @@ from workbench.core.sessions import MessageStatus, Role
 from workbench.core.tools import ToolCall, calls_markdown
 from workbench.services.run_pipeline import Run, RunOrigin
 from workbench.services.run_service import RunService
-from workbench.services.store import Store
+from workbench.services.store import Store, WriteQueue
+from workbench.services.store.comparisons import ComparisonQueries
 
 
-@dataclass(frozen=True, slots=True)
 class ComparisonAnswerSink:
-    store: Store
-    answer_id: int
+    """A comparison's answer, written on the store's writer thread like a chat message."""
+
+    def __init__(self, store: Store, answer_id: int) -> None:
+        self.answer_id = answer_id
+        self._writes = WriteQueue(store.writer)
 
     def attach_run(self, run_id: int) -> None:
-        self.store.comparisons.attach_run(self.answer_id, run_id)
+        self._writes.put(lambda db: ComparisonQueries(db).attach_run(self.answer_id, run_id))
 
     def append_chunk(self, text: str) -> None:
-        self.store.comparisons.append_chunk(self.answer_id, text)
+        self._writes.raise_failure()
+        self._writes.put(lambda db: ComparisonQueries(db).append_chunk(self.answer_id, text))
 
     def settle(
         self, content: str, status: MessageStatus, run_id: int, calls: tuple[ToolCall, ...]
-    ) -> None:
+    ) -> Future[None]:
         # A column shows its answer as markdown: calls to functions as JSON blocks after it.
-        self.store.comparisons.settle(
-            self.answer_id, content + calls_markdown(calls), status, run_id
+        text = content + calls_markdown(calls)
+        return self._writes.put(
+            lambda db: ComparisonQueries(db).settle(self.answer_id, text, status, run_id)
         )
 
 

@@ -8,9 +8,12 @@ kind. Qt-free, so the same path runs in the app, the tests and the benches.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent import futures
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -44,7 +47,8 @@ from workbench.core.sessions import MessageStatus
 from workbench.core.tools import ToolCall
 from workbench.services.adapters import adapter_for
 from workbench.services.local import LocalServerError
-from workbench.services.store import Store, StoreError
+from workbench.services.store import Store, StoreError, WriteQueue
+from workbench.services.store.conversation import ConversationQueries
 
 if TYPE_CHECKING:
     import openai
@@ -60,27 +64,38 @@ class AnswerSink(Protocol):
     """Where an answer's text goes as it streams: a chat message, or a comparison's answer."""
 
     def attach_run(self, run_id: int) -> None: ...
-    def append_chunk(self, text: str) -> None: ...
+    def append_chunk(self, text: str) -> None:
+        """Keeps `text` (maybe later, in order); raises if an earlier write failed."""
+
     def settle(
         self, content: str, status: MessageStatus, run_id: int, calls: tuple[ToolCall, ...]
-    ) -> None: ...
+    ) -> Future[None]:
+        """The final text replaces the checkpoints; done (or failed) when the future is."""
+        ...
 
 
-@dataclass(frozen=True, slots=True)
 class MessageSink:
-    store: Store
-    message_id: int
+    """A chat message. Its writes go through the store's writer thread: a huge answer's
+    checkpoints and final text (indexed for search) must not hold the UI thread."""
+
+    def __init__(self, store: Store, message_id: int) -> None:
+        self.message_id = message_id
+        self._writes = WriteQueue(store.writer)
 
     def attach_run(self, run_id: int) -> None:
-        self.store.conversation.attach_run(self.message_id, run_id)
+        self._writes.put(lambda db: ConversationQueries(db).attach_run(self.message_id, run_id))
 
     def append_chunk(self, text: str) -> None:
-        self.store.conversation.append_chunk(self.message_id, text)
+        self._writes.raise_failure()
+        self._writes.put(lambda db: ConversationQueries(db).append_chunk(self.message_id, text))
 
     def settle(
         self, content: str, status: MessageStatus, run_id: int, calls: tuple[ToolCall, ...]
-    ) -> None:
-        self.store.conversation.settle(self.message_id, content, status, run_id, calls)
+    ) -> Future[None]:
+        message_id = self.message_id
+        return self._writes.put(
+            lambda db: ConversationQueries(db).settle(message_id, content, status, run_id, calls)
+        )
 
 
 class NoMessageSink:
@@ -91,7 +106,10 @@ class NoMessageSink:
     def append_chunk(self, text: str) -> None: ...
     def settle(
         self, content: str, status: MessageStatus, run_id: int, calls: tuple[ToolCall, ...]
-    ) -> None: ...
+    ) -> Future[None]:
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +182,7 @@ class Run:
         if prefix:  # a crash during Continue must not lose what was there before
             sink.append_chunk(prefix)
         self.result: RunRecord | None = None  # set once the run is settled
+        self._settling: tuple[RunRecord, Future[None]] | None = None  # final text being written
         self._started = clock()
         self._last_checkpoint = self._started
 
@@ -188,7 +207,7 @@ class Run:
                 self.secrets = endpoint_secrets(self.endpoint, client.api_key)
                 await self.adapter.send(client, self.request, self.body, self._emit)
         except asyncio.CancelledError:
-            self._settle(RunStatus.STOPPED)
+            await self._settle_async(RunStatus.STOPPED)
             raise
         except StoreError as problem:  # a checkpoint failed: streaming on would keep nothing
             self._emit(RunFailed(describe_store_failure(str(problem), problem.advice)))
@@ -196,7 +215,7 @@ class Run:
             log.exception("run %s failed", self.run_id)
             self._emit(RunFailed(describe_unexpected(exc)))
         failed = self.progress.error is not None
-        return self._settle(RunStatus.ERROR if failed else RunStatus.COMPLETE)
+        return await self._settle_async(RunStatus.ERROR if failed else RunStatus.COMPLETE)
 
     def abandon(self) -> RunRecord:
         """The app is closing mid-stream: keep what arrived, marked interrupted, no questions."""
@@ -255,17 +274,40 @@ class Run:
         self._last_checkpoint = self.clock()
 
     def _settle(self, status: RunStatus) -> RunRecord:
-        """The answer and the run end with the same status."""
+        """Settles and waits for the writes (the app is closing: nothing else to do)."""
         if self.result is not None:  # abandoned at shutdown, then cancelled: keep the first
             return self.result
+        record, written = self._settling or self._start_settle(status)
+        futures.wait([written])
+        return self._end_settle(record, written)
+
+    async def _settle_async(self, status: RunStatus) -> RunRecord:
+        """Settles without holding the UI thread while a huge answer is written and indexed."""
+        if self.result is not None:
+            return self.result
+        record, written = self._settling or self._start_settle(status)
+        # Shielded: a second cancel must not drop the queued write of the final text.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(asyncio.wrap_future(written))
+        return self._end_settle(record, written)
+
+    def _start_settle(self, status: RunStatus) -> tuple[RunRecord, Future[None]]:
+        """The answer and the run end with the same status."""
         p = self.progress
         content = self.text
         if p.refused:
             content = REFUSAL_MARK + content
         record = self.record(status)
+        self._settling = record, self.sink.settle(content, status, self.run_id, self.tool_calls)
+        return self._settling
+
+    def _end_settle(self, record: RunRecord, written: Future[None]) -> RunRecord:
+        if self.result is not None:
+            return self.result
+        p = self.progress
         try:
             with self.store.failures():
-                self.sink.settle(content, status, self.run_id, self.tool_calls)
+                written.result()  # the writer's failure, raised here to be named
                 self.store.runs.finish(
                     record, p.headers, p.retries, p.logprobs if self.body.get("logprobs") else None
                 )

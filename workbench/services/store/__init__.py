@@ -31,6 +31,7 @@ from workbench.services.store.migrations import LATEST_VERSION, schema_version
 from workbench.services.store.runs import RunQueries
 from workbench.services.store.sessions import SessionQueries
 from workbench.services.store.tool_sets import ToolSetQueries
+from workbench.services.store.writer import StoreWriter, WriteQueue
 
 
 class Store:
@@ -50,6 +51,7 @@ class Store:
         self.images = ImageQueries(db)
         self.speech = SpeechCache(db)
         self.gallery = GalleryQueries(db)
+        self._writer: StoreWriter | None = None
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -114,7 +116,17 @@ class Store:
     def version(self) -> int:
         return schema_version(self.db)
 
+    @property
+    def writer(self) -> StoreWriter:
+        """The connection for writes too big for the UI thread (made on first use)."""
+        if self._writer is None:
+            self._writer = StoreWriter(self.path, query_only=self.read_only)
+        return self._writer
+
     def close(self) -> None:
+        if self._writer is not None:  # its queued checkpoints first: they hold text
+            self._writer.close()
+            self._writer = None
         self.db.close()
         if self._lock is not None:  # after the last write: the next owner may recover
             self._lock.release()
@@ -138,6 +150,7 @@ __all__ = [
     "StoreLocked",
     "StoreReadOnly",
     "StoreTooNew",
+    "WriteQueue",
     "set_aside",
     "store_problem",
 ]

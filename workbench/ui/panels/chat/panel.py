@@ -15,7 +15,7 @@ from shiboken6 import Shiboken
 
 from workbench.core.model_traits import prefix_continuation_problem
 from workbench.core.run_errors import describe_store_failure
-from workbench.core.runs import ErrorKind, RunParams, RunRecord
+from workbench.core.runs import RunParams
 from workbench.core.sessions import Message, MessageStatus, Role
 from workbench.core.tree import MessageTree
 from workbench.services.chat_service import ChatService, ChatSettings
@@ -28,6 +28,7 @@ from workbench.ui.context_guard import window_allows
 from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.chat import exporting, from_panels, tool_rounds, welcome
 from workbench.ui.panels.chat.answer_checks import show_answer_check
+from workbench.ui.panels.chat.answer_end import answer_finished
 from workbench.ui.panels.chat.composer import Composer
 from workbench.ui.panels.chat.conversation import ConversationView
 from workbench.ui.panels.chat.deleting import delete_subtree
@@ -66,7 +67,7 @@ class ChatPanel(Panel):
         self.leaf_id: int | None = None
         self.tree = MessageTree(())
         self.path: list[Message] = []
-        self._forks: set[int] = set()  # fork answers still being written, to say when they end
+        self.forks: set[int] = set()  # fork answers still being written, to say when they end
         # The endpoint the open session (or the next new one) sends to and the model box lists.
         self.endpoint_id: str = deps.chat.runs.endpoint(None).id
 
@@ -105,7 +106,7 @@ class ChatPanel(Panel):
         )
         self.params.changed.connect(self._save_settings)
         self.params.model_changed.connect(self._model_changed)
-        self.streams.finished.connect(self._answer_finished)
+        self.streams.finished.connect(lambda record: answer_finished(self, record))
         deps.bus.session_opened.connect(self.open_session)
         deps.bus.message_requested.connect(self.open_message)
         deps.bus.session_deleted.connect(self._session_deleted)
@@ -142,16 +143,16 @@ class ChatPanel(Panel):
         """A search hit: open its session on the branch holding the message, and show it."""
         self.open_session(session_id)
         if message_id not in self.tree.by_id:  # added since the tree was read (from Compare)
-            self._reload_tree()
+            self.reload_tree()
         if message_id in self.tree.by_id and message_id not in {m.id for m in self.path}:
             self.reopen(session_id, self.tree.latest_leaf(message_id))
         self.view.scroll_to(message_id)
 
-    def _reload_tree(self) -> None:
+    def reload_tree(self) -> None:
         assert self.session_id is not None
         self.tree = MessageTree(self.deps.store.conversation.visible(self.session_id))
         self.path = self.tree.path_to(self.leaf_id)
-        self._count_history()
+        self.count_history()
 
     def reopen(self, session_id: int | None, leaf_id: int | None) -> None:
         """Reload the session's tree from the store and show the path to `leaf_id`."""
@@ -170,7 +171,7 @@ class ChatPanel(Panel):
             with contextlib.suppress(StoreError), self.deps.store.failures():
                 conversation.set_current_leaf(session_id, self.leaf_id)
         self.view.show_path(self.path, self.tree.position, EMPTY_TEXT)
-        self._count_history()
+        self.count_history()
         self._follow_shown_answer()
 
     def _follow_shown_answer(self) -> None:
@@ -286,7 +287,7 @@ class ChatPanel(Panel):
         if fork is None:
             return
         self.open_session(fork.session_id)
-        self._forks.add(fork.id)
+        self.forks.add(fork.id)
         tail = prefix[-24:].replace("\n", " ")
         self.status_message.emit(f"Forked at “…{tail}”: writing the new branch…")
         self.show_and_start(fork.session_id, fork.id, prefix)
@@ -335,42 +336,6 @@ class ChatPanel(Panel):
         self.read_aloud.stop()
         if self.session_id is not None and self.streams.stop_session(self.session_id):
             self.status_message.emit("Stopped. The partial answer is kept.")
-
-    def _answer_finished(self, record: RunRecord) -> None:
-        self.composer.set_busy(self.streams.busy)
-        session_id = record.session_id
-        if session_id == self.session_id:
-            # The cards already show the answer: refresh the tree's data, don't rebuild them.
-            self._reload_tree()
-            card = self.view.cards.get(record.message_id)
-            message = self.tree.by_id.get(record.message_id)
-            # Only a settled answer replaces what streamed in: one the store could not settle
-            # holds an older checkpoint, and what arrived must stay on screen.
-            settled = message is not None and message.status is not MessageStatus.STREAMING
-            if card is not None and settled and message.content != card.body.text():
-                card.body.set_markdown(message.content)  # tool calls or a refusal mark added
-            if card is not None and settled:
-                show_answer_check(card, message, self.deps.store.runs, self.deps.tasks)
-            if settled and message.tool_calls and record.status is MessageStatus.COMPLETE:
-                tool_rounds.carry_on(self, message)
-        if record.error is not None and record.error.kind is ErrorKind.STORAGE:
-            self.status_message.emit(f"{record.error.title} {record.error.detail}")
-        elif record.message_id in self._forks:
-            self._forks.discard(record.message_id)
-            ended = "failed" if record.error is not None else "is written"
-            self.status_message.emit(f"The forked branch {ended}.")
-        try:
-            with self.deps.store.failures():
-                title = self.deps.chat.auto_title(session_id)
-        except StoreError:  # said already, with the answer it could not keep
-            title = None
-        if title is not None and session_id is not None:
-            self.deps.bus.session_renamed.emit(session_id, title)
-        self.deps.bus.sessions_changed.emit()
-        if session_id == self.session_id:
-            self.deps.bus.answer_selected.emit(record.message_id)
-        if not self.deps.catalog.listed(self.endpoint_id):
-            self.load_models()
 
     # --- editing the tree ----------------------------------------------------------------------
     def edit_last(self) -> None:
@@ -475,7 +440,7 @@ class ChatPanel(Panel):
 
     def _model_changed(self, _model: str) -> None:
         self._apply_traits()
-        self._count_history()
+        self.count_history()
 
     def _apply_traits(self) -> None:
         self.traits = self.deps.catalog.traits(self.endpoint_id, self.params.params().model)
@@ -490,7 +455,7 @@ class ChatPanel(Panel):
         endpoint, model = self.deps.chat.runs.endpoint(self.endpoint_id), self.params.params().model
         return f"{endpoint.name} · {model}" if model else endpoint.name
 
-    def _count_history(self) -> None:
+    def count_history(self) -> None:
         self.tally.count_history(self.params.params().model, self.path)
 
     def shutdown(self) -> None:
