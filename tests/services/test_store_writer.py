@@ -105,3 +105,15 @@ def test_closing_the_store_writes_what_was_queued_first(tmp_path: Path):
         assert recovered.status is MessageStatus.INTERRUPTED
     finally:
         reopened.close()
+
+
+def test_a_settled_answer_is_read_back_without_its_text_unless_it_did_not_settle(store):
+    settled = _streaming_answer(store)
+    text = "The whole answer."
+    store.conversation.settle(settled, text, MessageStatus.COMPLETE)
+    read = store.conversation.get(settled, text)
+    assert read.content is text and read.status is MessageStatus.COMPLETE  # not a copy of it
+
+    unsettled = _streaming_answer(store)  # its settle failed: the store holds something else
+    read = store.conversation.get(unsettled, "what the run tried to write")
+    assert read.content == "" and read.status is MessageStatus.STREAMING

@@ -159,10 +159,16 @@ class BlockSplitter:
                 self.definitions.append(candidate)
 
     def _emit(self, finished: list[str]) -> None:
-        if self._lines:
-            finished.append("".join(self._lines).rstrip("\r\n"))
-            self._lines.clear()
-            self._size = 0  # every caller has taken the partial line first
+        lines = self._lines
+        if not lines:
+            return
+        # Newlines are stripped from the last lines before the join, not from the joined
+        # block: one copy of a 20 MB block, not two.
+        while lines and not (last := lines[-1].rstrip("\r\n")):
+            lines.pop()
+        finished.append("".join([*lines[:-1], last]) if lines else "")
+        lines.clear()
+        self._size = 0  # every caller has taken the partial line first
 
 
 def split_blocks(text: str) -> list[str]:

@@ -183,6 +183,7 @@ class Run:
             sink.append_chunk(prefix)
         self.result: RunRecord | None = None  # set once the run is settled
         self._settling: tuple[RunRecord, Future[None]] | None = None  # final text being written
+        self.settled_content: str | None = None  # the final text, once it is being written
         self._started = clock()
         self._last_checkpoint = self._started
 
@@ -298,6 +299,7 @@ class Run:
         if p.refused:
             content = REFUSAL_MARK + content
         record = self.record(status)
+        self.settled_content = content
         self._settling = record, self.sink.settle(content, status, self.run_id, self.tool_calls)
         return self._settling
 

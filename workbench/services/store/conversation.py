@@ -64,9 +64,18 @@ class ConversationQueries:
             )
         return message_id
 
-    def get(self, message_id: int) -> Message | None:
-        rows = self._db.query(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", [message_id])
+    def get(self, message_id: int, settled: str | None = None) -> Message | None:
+        """The message as stored. `settled`: the text a run has just settled it with, which
+        is not read back (a 20 MB answer would be copied on the UI thread) unless the store
+        could not settle it and holds its checkpoints' text instead."""
+        columns = _MESSAGE_COLUMNS
+        if settled is not None:
+            kept = f"CASE WHEN status = '{MessageStatus.STREAMING}' THEN content END AS content"
+            columns = columns.replace(", content,", f", {kept},")
+        rows = self._db.query(f"SELECT {columns} FROM messages WHERE id = ?", [message_id])
         row = next(iter(rows), None)
+        if row is not None and row["content"] is None:
+            row["content"] = settled
         if row is None:
             return None
         message = _message(row)

@@ -14,11 +14,12 @@ if TYPE_CHECKING:
     from workbench.ui.panels.chat.panel import ChatPanel
 
 
-def answer_finished(panel: ChatPanel, record: RunRecord) -> None:
+def answer_finished(panel: ChatPanel, record: RunRecord, settled_text: str | None) -> None:
+    """`settled_text`: what the run settled the answer with (None if it never settled)."""
     panel.composer.set_busy(panel.streams.busy)
     session_id = record.session_id
     if session_id == panel.session_id and record.message_id is not None:
-        message = _refreshed(panel, record.message_id)
+        message = _refreshed(panel, record.message_id, settled_text)
         card = panel.view.cards.get(record.message_id)
         # Only a settled answer replaces what streamed in: one the store could not settle
         # holds an older checkpoint, and what arrived must stay on screen.
@@ -49,10 +50,11 @@ def answer_finished(panel: ChatPanel, record: RunRecord) -> None:
         panel.load_models()
 
 
-def _refreshed(panel: ChatPanel, message_id: int) -> Message | None:
+def _refreshed(panel: ChatPanel, message_id: int, settled_text: str | None) -> Message | None:
     """The cards already show the answer: only its row is read again, not the session's (which
-    may hold other huge answers: each one read is a copy of it on the UI thread)."""
-    message = panel.deps.store.conversation.get(message_id)
+    may hold other huge answers: each one read is a copy of it on the UI thread), and not its
+    text if the store holds the one the run settled it with."""
+    message = panel.deps.store.conversation.get(message_id, settled_text)
     if message is None or message_id not in panel.tree.by_id:
         panel.reload_tree()
         return panel.tree.by_id.get(message_id)

@@ -106,7 +106,7 @@ class ChatPanel(Panel):
         )
         self.params.changed.connect(self._save_settings)
         self.params.model_changed.connect(self._model_changed)
-        self.streams.finished.connect(lambda record: answer_finished(self, record))
+        self.streams.finished.connect(lambda record, text: answer_finished(self, record, text))
         deps.bus.session_opened.connect(self.open_session)
         deps.bus.message_requested.connect(self.open_message)
         deps.bus.session_deleted.connect(self._session_deleted)

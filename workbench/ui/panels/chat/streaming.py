@@ -33,7 +33,9 @@ class _Live:
 
 
 class AnswerStreams(QObject):
-    finished = Signal(object)  # RunRecord, when an answer completes, fails or is stopped
+    # (RunRecord, the text its run settled the message with, or None if it never settled),
+    # when an answer completes, fails or is stopped.
+    finished = Signal(object, object)
 
     def __init__(self, panel: Any) -> None:
         super().__init__(panel)
@@ -76,7 +78,7 @@ class AnswerStreams(QObject):
             card.body.finish()
             card.set_status(record.status)
             card.show_record(record)
-        self.finished.emit(record)
+        self.finished.emit(record, live.run.settled_content if live is not None else None)
 
     def attach(self, card: MessageCard) -> None:
         """A card was (re)built for a message; if it is streaming, show what has arrived."""
