@@ -46,19 +46,7 @@ say "Bundle built in $(( $(date +%s) - start )) s: $BUNDLE"
 # --- icon: the repository's SVG, and a 256 px PNG for desktops that want one -----------------------
 ICON_SVG=resources/icons/workbench.svg
 ICON_PNG=$WORK/workbench-256.png
-QT_QPA_PLATFORM=offscreen "$PY" - "$ICON_SVG" "$ICON_PNG" <<'PYEOF'
-import sys
-from PySide6.QtGui import QGuiApplication, QImage, QPainter
-from PySide6.QtSvg import QSvgRenderer
-
-app = QGuiApplication([])
-image = QImage(256, 256, QImage.Format.Format_ARGB32)
-image.fill(0)
-painter = QPainter(image)
-QSvgRenderer(sys.argv[1]).render(painter)
-painter.end()
-assert image.save(sys.argv[2]), "could not write the PNG icon"
-PYEOF
+QT_QPA_PLATFORM=offscreen "$PY" packaging/render_icon.py "$ICON_SVG" "$ICON_PNG" 256
 
 # --- tarball -------------------------------------------------------------------------------------
 TARNAME=workbench-$VERSION-linux-x86_64

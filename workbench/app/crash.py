@@ -143,8 +143,7 @@ class CrashReporter(QObject):
         details = scrub("".join(traceback.format_exception(*exc)), secrets)
         summary = scrub(_one_line(exc[1]), secrets)
         log.error("Uncaught error in %s:\n%s", where, details.rstrip())
-        for handler in logging.getLogger().handlers:
-            handler.flush()  # on disk before anything else can go wrong
+        _flush_logs()
         self._report.emit(summary, details)
 
     def _safe_secrets(self) -> list[str]:
@@ -165,8 +164,15 @@ class CrashReporter(QObject):
             self._showing = False
 
 
-def ask(summary: str, details: str, log_path: Path, parent: QWidget | None) -> str:
-    """The dialog: what happened, where the log is; "quit" or "keep going"."""
+def ask(
+    summary: str,
+    details: str,
+    log_path: Path,
+    parent: QWidget | None,
+    closing: str = "The window is gone, so Workbench has to close.",
+) -> str:
+    """The dialog: what happened, where the log is; "quit" or "keep going" (only with a window
+    to keep going in; without one, `closing` says why it ends)."""
     box = QMessageBox(QMessageBox.Icon.Critical, "Workbench", TITLE, parent=parent)
     box.setObjectName("crash_dialog")
     box.setInformativeText(
@@ -174,7 +180,7 @@ def ask(summary: str, details: str, log_path: Path, parent: QWidget | None) -> s
         + (
             "You can keep going, but save your work soon: something may not work as it should."
             if parent is not None
-            else "The window is gone, so Workbench has to close."
+            else closing
         )
     )
     for label in box.findChildren(QLabel):  # the log's path can be selected and copied
@@ -200,6 +206,33 @@ def install(ctx: AppContext, loop: asyncio.AbstractEventLoop | None = None) -> C
     reporter = CrashReporter(log_file(ctx.paths.logs), lambda: known_secrets(ctx))
     reporter.install(loop)
     return reporter
+
+
+def report_fatal(error: BaseException, log_path: Path, secrets: Iterable[str] = ()) -> None:
+    """An error before the main window is up (opening the store, building the window): no hook
+    would show it and the process would just end. Logged without secrets, then shown; the caller
+    exits once it is answered."""
+    known = list(secrets)
+    details = scrub("".join(traceback.format_exception(error)), known)
+    summary = scrub(_one_line(error), known)
+    log.error("Workbench could not start:\n%s", details.rstrip())
+    _flush_logs()
+    ask(summary, details, log_path, None, "Workbench could not open its window, so it closes now.")
+
+
+def startup_secrets(ctx: AppContext | None) -> list[str]:
+    """What to take out of a start-up failure's report: whatever the context got to know."""
+    if ctx is None:
+        return []
+    try:
+        return known_secrets(ctx)
+    except Exception:  # the report must go out even if the context is half-built
+        return []
+
+
+def _flush_logs() -> None:
+    for handler in logging.getLogger().handlers:
+        handler.flush()  # on disk before anything else can go wrong
 
 
 def _one_line(error: BaseException) -> str:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from workbench import __version__
 from workbench.app import crash
 from workbench.app.context import AppContext
+from workbench.app.crash import log_file
 from workbench.app.first_paint import on_first_paint, report_first_paint
 from workbench.app.local_model import stop_after_loop
 from workbench.app.main_window import MainWindow
@@ -31,7 +32,7 @@ from workbench.app.single_instance import (
 from workbench.app.startup import StoreChoice, open_store
 from workbench.services.connector import preload_sdk
 from workbench.services.paths import DataPaths
-from workbench.services.store import StoreError
+from workbench.services.store import Store, StoreError
 from workbench.ui.theme import follow_system_scheme
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def make_application() -> QApplication:
 
 def ask_about_store(problem: StoreError) -> StoreChoice:
     """What is wrong with the database and what to do, offering only choices that can work."""
+    log.warning("The database can't be used: %s", problem)  # the log says why it stopped
     box = QMessageBox(QMessageBox.Icon.Critical, "Workbench can't open its database", str(problem))
     advice = problem.advice
     if problem.can_start_fresh:
@@ -113,60 +115,88 @@ async def until_quit(quitting: asyncio.Event, cancel_all: Callable[[], None]) ->
         await asyncio.wait(pending, timeout=CANCELLED_TASKS_WAIT_S)
 
 
+def open_window(
+    app: QApplication, paths: DataPaths, loop: asyncio.AbstractEventLoop, prompt: str | None
+) -> tuple[AppContext, MainWindow, crash.CrashReporter] | int:
+    """The store, the context and the shown main window; or the exit code when there is none.
+
+    An error on the way (opening the store, building the window) is logged and shown in the
+    crash dialog here: with no window and no running loop yet, no hook would show it and the
+    app would vanish without a word."""
+    store: Store | None = None
+    ctx: AppContext | None = None
+    reporter: crash.CrashReporter | None = None
+    try:
+        store, kept = open_store(paths.database, ask_about_store)
+        if store is None:
+            return 1
+        if not store.owner:
+            answer = wait_for_owner(paths.root, paths.database, OWNER_STARTING_S, prompt)
+            if answer is OwnerAnswer.ANSWERED:
+                store.close()
+                loop.close()
+                return say_already_running(paths, prompt)
+            if answer is OwnerAnswer.GONE:  # it was quitting: open again as the folder's owner
+                store.close()
+                store, kept = open_store(paths.database, ask_about_store)
+                if store is None:
+                    return 1
+        ctx = AppContext.build(paths, store, loop)
+        reporter = crash.install(ctx, loop)  # an uncaught error: logged (no secrets) and shown
+        # Counting the reopened session loads tiktoken (~0.7 s holding the GIL in a worker thread):
+        # after the first frame, or that frame waits for it.
+        ctx.tokens.hold()
+        window = MainWindow(ctx)
+        if kept is not None:
+            window.say(f"The old database was kept as {kept.name}.")
+        if store.owner:  # only the owner may take over a dead process's socket name
+
+            def activate(asked: str | None) -> None:
+                bring_to_front(window)
+                if asked:  # `workbench --prompt` while this one runs: asked here, in a new session
+                    window.ask(asked)
+
+            launches = listen_for_launches(paths.root, activate, window)
+            if launches is not None:  # a launch while this one quits must not be sent to it
+                app.lastWindowClosed.connect(launches.close)
+        else:  # its owner is alive but frozen: show the folder read-only; its answers are its own
+            log.info("opened read-only: the data folder's owner did not answer")
+            window.say(
+                "Another Workbench is using this data folder and did not answer: this window is "
+                "read-only."
+            )
+
+        def after_first_frame(_started: float, _painted: float) -> None:
+            ctx.tokens.release()
+            # The SDK is imported off the UI thread now, so the first Send does not pay ~0.45 s.
+            loop.run_in_executor(None, preload_sdk)
+
+        on_first_paint(window, after_first_frame)
+        QTimer.singleShot(TOKENS_HELD_MAX_MS, ctx.tokens.release)
+        report_first_paint(window)  # only for bench.startup
+        window.show()
+    except Exception as error:
+        crash.report_fatal(error, log_file(paths.logs), crash.startup_secrets(ctx))
+        if reporter is not None:
+            reporter.uninstall()
+        if store is not None:
+            store.close()
+        loop.close()
+        return 1
+    return ctx, window, reporter
+
+
 def run(paths: DataPaths, screenshot: Path | None = None, prompt: str | None = None) -> int:
     app = make_application()
     if ask_running_to_activate(paths.root, prompt):
         return say_already_running(paths, prompt)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    store, kept = open_store(paths.database, ask_about_store)
-    if store is None:
-        return 1
-    if not store.owner:
-        answer = wait_for_owner(paths.root, paths.database, OWNER_STARTING_S, prompt)
-        if answer is OwnerAnswer.ANSWERED:
-            store.close()
-            loop.close()
-            return say_already_running(paths, prompt)
-        if answer is OwnerAnswer.GONE:  # it was quitting: open again as the folder's owner
-            store.close()
-            store, kept = open_store(paths.database, ask_about_store)
-            if store is None:
-                return 1
-    ctx = AppContext.build(paths, store, loop)
-    reporter = crash.install(ctx, loop)  # an uncaught error: logged (no secrets) and shown
-    # Counting the reopened session loads tiktoken (~0.7 s holding the GIL in a worker thread):
-    # after the first frame, or that frame waits for it.
-    ctx.tokens.hold()
-    window = MainWindow(ctx)
-    if kept is not None:
-        window.say(f"The old database was kept as {kept.name}.")
-    if store.owner:  # only the owner may take over a dead process's socket name
-
-        def activate(asked: str | None) -> None:
-            bring_to_front(window)
-            if asked:  # `workbench --prompt` while this one runs: asked here, in a new session
-                window.ask(asked)
-
-        launches = listen_for_launches(paths.root, activate, window)
-        if launches is not None:  # a launch while this one quits must not be sent to it
-            app.lastWindowClosed.connect(launches.close)
-    else:  # its owner is alive but frozen: show the folder read-only; its answers are its own
-        log.info("opened read-only: the data folder's owner did not answer")
-        window.say(
-            "Another Workbench is using this data folder and did not answer: this window is "
-            "read-only."
-        )
-
-    def after_first_frame(_started: float, _painted: float) -> None:
-        ctx.tokens.release()
-        # The SDK is imported off the UI thread now, so the first Send does not pay ~0.45 s.
-        loop.run_in_executor(None, preload_sdk)
-
-    on_first_paint(window, after_first_frame)
-    QTimer.singleShot(TOKENS_HELD_MAX_MS, ctx.tokens.release)
-    report_first_paint(window)  # only for bench.startup
-    window.show()
+    opened = open_window(app, paths, loop, prompt)
+    if isinstance(opened, int):
+        return opened
+    ctx, window, reporter = opened
+    store = ctx.store
     # Start-up objects live for the whole session: leave them out of every later full garbage
     # collection, which otherwise scans them all and was seen to stall scrolling for ~90 ms.
     gc.freeze()

@@ -105,6 +105,10 @@ class StoreTooNew(StoreError):
         self.found = found
         self.supported = supported
 
+    @property
+    def advice(self) -> str:
+        return "Open it with the newer Workbench that wrote it, or start a new database here."
+
 
 def unwritable(path: Path) -> StoreReadOnly | None:
     """Checked before SQLite opens the file: it needs to write the folder (its WAL files, and
