@@ -28,6 +28,7 @@ from workbench.services.store.errors import (
 from workbench.services.store.gallery import GalleryQueries
 from workbench.services.store.images import ImageQueries, SpeechCache
 from workbench.services.store.migrations import LATEST_VERSION, schema_version
+from workbench.services.store.prompt_lab import PromptLabQueries
 from workbench.services.store.runs import RunQueries
 from workbench.services.store.sessions import SessionQueries
 from workbench.services.store.tool_sets import ToolSetQueries
@@ -51,6 +52,7 @@ class Store:
         self.images = ImageQueries(db)
         self.speech = SpeechCache(db)
         self.gallery = GalleryQueries(db)
+        self.lab = PromptLabQueries(db)
         self._writer: StoreWriter | None = None
 
     @classmethod
@@ -74,6 +76,7 @@ class Store:
                 store.sessions.purge_deleted()
                 store.recovered = store.conversation.recover_interrupted()
                 store.recovered += store.comparisons.recover_interrupted()
+                store.recovered += store.lab.recover_interrupted()
             else:  # two writers would each take the other's live answers for leftovers
                 db.execute("PRAGMA query_only = ON")
         except sqlite3.OperationalError as exc:

@@ -282,6 +282,93 @@ def _v12_gallery(db: sqlite_utils.Database) -> None:
     db["gallery"].enable_fts(["prompt", "revised_prompt"], fts_version="FTS5", create_triggers=True)
 
 
+def _v13_prompt_lab(db: sqlite_utils.Database) -> None:
+    # The Prompt Lab: prompts saved by name with every version kept, datasets of variable rows,
+    # matrices (versions x rows x model columns x repeats) and one row per cell, so a matrix
+    # killed mid-way resumes from what finished.
+    db["lab_prompts"].create({"name": str, "created_at": str}, pk="name", not_null={"created_at"})
+    db["lab_versions"].create(
+        {
+            "id": int,
+            "prompt_name": str,
+            "number": int,
+            "system": str,
+            "user": str,
+            "assertions_json": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("prompt_name", "lab_prompts", "name")],
+        not_null={"prompt_name", "number", "created_at"},
+    )
+    db["lab_versions"].create_index(["prompt_name", "number"], unique=True)
+    db["lab_datasets"].create(
+        {"name": str, "columns_json": str, "rows_json": str, "updated_at": str},
+        pk="name",
+        not_null={"columns_json", "rows_json", "updated_at"},
+    )
+    db["lab_matrices"].create(
+        {
+            "id": int,
+            "name": str,
+            "version_ids_json": str,
+            "dataset_name": str,
+            "dataset_json": str,  # the rows as they were when it ran: later edits change nothing
+            "columns_json": str,
+            "repeats": int,
+            "concurrency_json": str,
+            "via_batch": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"version_ids_json", "dataset_name", "columns_json", "created_at"},
+    )
+    db["lab_cells"].create(
+        {
+            "matrix_id": int,
+            "version_id": int,
+            "row": int,
+            "col": int,
+            "repeat": int,
+            "status": str,
+            "output": str,
+            "latency_ms": float,
+            "queue_ms": float,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "cost_usd": float,
+            "price_status": str,
+            "run_id": int,
+            "error": str,
+            "checks_json": str,
+            "batch_discount": int,
+            "updated_at": str,
+        },
+        pk=("matrix_id", "version_id", "row", "col", "repeat"),
+        foreign_keys=[("matrix_id", "lab_matrices", "id")],
+        not_null={"status"},
+    )
+    db["lab_cells"].create_index(["matrix_id", "status"])
+    db["lab_batches"].create(
+        {
+            "id": str,  # the Batch API's id
+            "matrix_id": int,
+            "endpoint_id": str,
+            "status": str,
+            "input_file_id": str,
+            "output_file_id": str,
+            "error_file_id": str,
+            "counts_json": str,
+            "created_at": str,
+            "updated_at": str,
+            "ended": int,
+        },
+        pk="id",
+        foreign_keys=[("matrix_id", "lab_matrices", "id")],
+    )
+    db["lab_batches"].create_index(["ended", "matrix_id"])
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
@@ -295,6 +382,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v10_message_images,
     _v11_speech_cache,
     _v12_gallery,
+    _v13_prompt_lab,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

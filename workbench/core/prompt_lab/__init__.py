@@ -1,0 +1,1 @@
+"""The Prompt Lab as pure data and functions: prompt versions, datasets, assertions, matrices."""
