@@ -155,3 +155,15 @@ def test_a_dock_opened_by_its_shortcut_is_the_tab_shown(window: MainWindow, qtbo
         others = [d for k, d in window.docks.items() if k != key and d.isVisible()]
         shown_here = [d for d in others if window.dockWidgetArea(d) == window.dockWidgetArea(dock)]
         assert all(d.visibleRegion().isEmpty() for d in shown_here), key
+
+
+def test_a_big_panel_opened_in_a_small_window_leaves_the_chat_half_of_it(window, qtbot) -> None:
+    window.resize(1024, 700)
+    window.reset_layout_action.trigger()
+    qtbot.wait(50)
+    gallery = window.docks["gallery"]  # its grid asks for two rows of thumbnails
+    gallery.toggleViewAction().trigger()  # View > Image Gallery, or Ctrl+Shift+G
+    qtbot.waitUntil(gallery.isVisible)
+    qtbot.wait(100)
+    assert gallery.height() > window.height() * 0.2  # more than a bottom dock's default
+    assert window.centralWidget().height() >= window.height() // 2 - 2

@@ -21,6 +21,7 @@ BOTTOM_MIN_PX = 120
 SIDE_WIDTH_PX = 320  # the right docks in the default layout
 SIDE_SHARE = 0.3  # at most this share of the window's width
 LEFT_WIDTH_PX = 240  # the sessions list
+CHAT_KEEPS_SHARE = 0.5  # of the window's height, when a bottom dock opens at its own size
 FRAME_GUESS = QMargins(4, 32, 4, 4)  # a title bar and borders, until the real frame is known
 
 
@@ -82,8 +83,11 @@ def open_at_a_usable_size(window: QMainWindow, dock: QDockWidget) -> None:
     if hint is not None and hint.isValid():
         size = max(size, hint.height() if vertical else hint.width())
     # Only what the chat can spare: taken from the sessions list instead, it would be cut off.
+    # The chat keeps half the window's height: a big panel (the Prompt Lab, the gallery) opened
+    # at 1024x700 had left the conversation 140 px; dragging the splitter gives it more.
     chat, least = window.centralWidget(), window.centralWidget().minimumSizeHint()
-    spare = chat.height() - least.height() if vertical else chat.width() - least.width()
+    keep = max(least.height(), int(window.height() * CHAT_KEEPS_SHARE))
+    spare = chat.height() - keep if vertical else chat.width() - least.width()
     size = min(size, now + max(0, spare))
     if now < size:
         window.resizeDocks([dock], [size], orientation)
