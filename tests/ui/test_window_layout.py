@@ -167,3 +167,21 @@ def test_a_big_panel_opened_in_a_small_window_leaves_the_chat_half_of_it(window,
     qtbot.wait(100)
     assert gallery.height() > window.height() * 0.2  # more than a bottom dock's default
     assert window.centralWidget().height() >= window.height() // 2 - 2
+
+
+def test_every_dock_open_in_a_small_window_leaves_the_right_docks_room(
+    window, qtbot, monkeypatch
+) -> None:
+    from workbench.app import window_layout
+
+    monkeypatch.setattr(window_layout, "available_rect", lambda _w: QRect(0, 0, 1024, 700))
+    window.resize(1024, 700)
+    window.reset_layout_action.trigger()
+    _show_every_dock(window, qtbot)
+    qtbot.wait(100)
+    right_area = Qt.DockWidgetArea.RightDockWidgetArea
+    right = [d for d in window.docks.values() if window.dockWidgetArea(d) == right_area]
+    assert 1000 <= window.width() <= 1024
+    # The chat gave them room down to its narrowest: a card's actions as symbols, beside the
+    # parameters; its composer's context line is cut, not kept whole (they had 176 px).
+    assert right and all(d.width() >= 220 for d in right), [d.width() for d in right]

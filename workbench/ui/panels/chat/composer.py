@@ -121,6 +121,9 @@ class Composer(QWidget):
         self.context.setTextVisible(False)
         row.addWidget(self.context)
         self.context_label = QLabel(self, objectName="context_label")
+        # It may be cut in a narrow chat (its words are in the meter's tooltip too): as wide as
+        # its text, it kept the chat 150 px wider than it needs, squeezing the docks beside it.
+        self.context_label.setMinimumWidth(1)
         row.addWidget(self.context_label)
         row.addStretch(1)
         # "+" (named in its tooltip): a word here would widen the chat's narrowest size.
@@ -199,10 +202,12 @@ class Composer(QWidget):
             self.context.setValue(min(used, window))
             self.context.setToolTip(f"{used:,} of {window:,} tokens of context in use")
             self.context_label.setText(f"{used / window:.0%} of {window // 1000}k context")
+            self.context_label.setToolTip(self.context.toolTip())
             self.context.show()
         else:
             self.context.hide()
             self.context_label.setText("context window unknown")
+            self.context_label.setToolTip("The model's context window is not known yet.")
 
     def _send(self) -> None:
         text = self.text()

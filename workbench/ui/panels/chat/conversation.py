@@ -27,6 +27,9 @@ REVEAL_MARGIN = 40  # px above a message scrolled to (a search hit)
 
 # Below this width the cards' actions show as symbols: their words need about 400 px.
 COMPACT_BELOW_PX = 480
+# The narrowest a card's actions fit as symbols (about 256 px), with the margins and scrollbar:
+# the chat may be this narrow, no narrower (its composer's context line is cut first).
+NARROWEST_PX = 300
 
 
 class ConversationView(QScrollArea):
@@ -40,6 +43,7 @@ class ConversationView(QScrollArea):
         self.setWidgetResizable(True)
         # Cards wrap to the width; a sideways scrollbar would hide their buttons.
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(NARROWEST_PX)
         self._content = QWidget(self)
         self._layout = QVBoxLayout(self._content)
         self._layout.setContentsMargins(12, 8, 12, 8)
