@@ -118,6 +118,14 @@ def _gallery(ctx: AppContext) -> Panel:
     return GalleryPanel(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.undo, ctx.budget)
 
 
+def _prompt_lab(ctx: AppContext) -> Panel:
+    from workbench.ui.panels.prompt_lab import LabDeps, PromptLabPanel
+
+    return PromptLabPanel(
+        LabDeps(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.catalog, ctx.tokens, ctx.budget)
+    )
+
+
 PANELS: tuple[PanelSpec, ...] = (
     PanelSpec("sessions", "Sessions", _sessions, Area.LeftDockWidgetArea, "Ctrl+Shift+S"),
     PanelSpec("heatmap", "Token Confidence", _heatmap, Area.BottomDockWidgetArea, "Ctrl+Shift+H"),
@@ -160,6 +168,14 @@ PANELS: tuple[PanelSpec, ...] = (
         _gallery,
         Area.BottomDockWidgetArea,
         "Ctrl+Shift+G",
+        visible=False,
+    ),
+    PanelSpec(  # issue 19: prompt versions x dataset rows x models, checked, as a grid
+        "prompt_lab",
+        "Prompt Lab",
+        _prompt_lab,
+        Area.BottomDockWidgetArea,
+        "Ctrl+Shift+L",
         visible=False,
     ),
 )

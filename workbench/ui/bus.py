@@ -18,6 +18,7 @@ class BusState:
     session_id: int | None = None  # the session open in the chat
     answer_id: int | None = None  # the answer last selected (message id), if it was a message
     run_id: int | None = None  # or the run last selected, if it was not (a compare column)
+    schema: str = ""  # the schema the Schema Editor offered last (its "Use in chat")
 
 
 class Bus(QObject):
@@ -59,6 +60,7 @@ class Bus(QObject):
         self.session_deleted.connect(self._deleted)
         self.answer_selected.connect(self._answer_selected)
         self.run_selected.connect(self._run_selected)
+        self.schema_chosen.connect(self._schema_chosen)
 
     def _opened(self, session_id: int) -> None:
         self.state.session_id = session_id
@@ -78,3 +80,6 @@ class Bus(QObject):
 
     def _run_selected(self, run_id: int) -> None:
         self.state.answer_id, self.state.run_id = None, run_id
+
+    def _schema_chosen(self, schema: str) -> None:
+        self.state.schema = schema
