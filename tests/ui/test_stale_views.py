@@ -147,3 +147,20 @@ def test_session_rows_are_as_tall_as_their_wrapped_titles(ctx, qtbot) -> None:
         return found
 
     qtbot.waitUntil(lambda: max(gaps()) <= 1, timeout=2000)  # once the dock has its width
+
+
+def test_the_sessions_list_counts_a_question_while_its_answer_streams(ctx, server, qtbot) -> None:
+    from tests.support.driving import start_sending
+    from tests.support.fixtures import use_scripted_endpoint
+    from tests.support.scripted_server import Stream
+
+    use_scripted_endpoint(ctx, server)
+    window = open_window(ctx, qtbot)
+    window.chat.params.model.setCurrentText("gpt-4o")
+    server.script("chat", Stream(text="word " * 400, delay=0.01))  # a few seconds long
+    start_sending(qtbot, window, "Tell me a long story.")
+    sessions = window.panel("sessions")
+    qtbot.waitUntil(lambda: window.chat.streams.busy, timeout=5_000)
+    row = sessions.list.item(0)
+    assert "2 messages" in row.toolTip(), row.toolTip()  # was "0 messages" until the end
+    assert window.chat.streams.busy

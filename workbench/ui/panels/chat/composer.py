@@ -206,7 +206,7 @@ class Composer(QWidget):
             self.context.show()
         else:
             self.context.hide()
-            self.context_label.setText("context window unknown")
+            self.context_label.setText("context unknown")
             self.context_label.setToolTip("The model's context window is not known yet.")
 
     def _send(self) -> None:

@@ -235,6 +235,7 @@ class ChatPanel(Panel):
         self.composer.show_problem("")
         self.composer.end_edit()
         self.composer.clear_draft()
+        self.deps.bus.sessions_changed.emit()  # its row counts the question now, not at the end
         self.show_and_start(session_id, answer)
 
     def _stored(self, what: str, write: Callable[[], T]) -> T | None:
