@@ -4,6 +4,8 @@ It speaks enough of the OpenAI REST API (``/v1/models``, ``/v1/models/{id}``,
 ``/v1/chat/completions``) for the official ``openai`` SDK to parse every answer, and it can be
 scripted to misbehave in all the ways the app must survive: error statuses, slow tokens,
 connections dropped mid-stream, malformed SSE events, hangs and requests answered with nothing.
+It also speaks the Files and Batches endpoints (``tests/support/scripted_batches.py``): how each
+batch goes is scripted with ``server.script_batch(BatchScript(...))``.
 
 Usage in tests::
 
@@ -48,8 +50,11 @@ from types import FrameType, TracebackType
 from typing import Any, Literal, TypeAlias
 from urllib.parse import unquote, urlsplit
 
+from tests.support.scripted_batches import BatchBook, BatchScript
+
 __all__ = [
     "RECORDINGS_DIR",
+    "BatchScript",
     "Drop",
     "Fault",
     "RecordedRequest",
@@ -161,8 +166,8 @@ class Images:
 
 
 Response: TypeAlias = Stream | Fault | Drop | Images
-Route = Literal["chat", "models", "images", "any"]
-_ROUTES: tuple[str, ...] = ("chat", "models", "images", "any")
+Route = Literal["chat", "models", "images", "files", "batches", "any"]
+_ROUTES: tuple[str, ...] = ("chat", "models", "images", "files", "batches", "any")
 IMAGE_COLOURS = ((220, 40, 40), (40, 160, 60), (40, 80, 220), (230, 190, 30))
 
 
@@ -598,6 +603,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
         elif isinstance(scripted, Fault):
             self._send_fault(scripted, _model_named_by(body, path))
+        elif route in ("files", "batches"):
+            self._batch_route(path, body, raw, multipart)
         elif route == "chat":
             self._chat(body or {}, scripted or owner.default)
         elif route == "images":
@@ -612,6 +619,21 @@ class _Handler(BaseHTTPRequestHandler):
                 self._images(answer)
         else:
             self._models(path)
+
+    def _batch_route(
+        self, path: str, body: dict[str, Any] | None, raw: bytes, multipart: bool
+    ) -> None:
+        form: dict[str, Any] = {}
+        if multipart:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            form = form_fields(RecordedRequest(self.command, path, headers, None, raw))
+        status, payload = self.server.owner.batch_book.handle(self.command, path, body, form)
+        if isinstance(payload, bytes):  # a file's content, as the API sends it
+            headers = {"Content-Type": "application/octet-stream"}
+            self._start_response(status, {**headers, "Content-Length": str(len(payload))})
+            self.wfile.write(payload)
+        else:
+            self._send_json(status, payload)
 
     def _images(self, answer: Images) -> None:
         owner = self.server.owner
@@ -886,6 +908,9 @@ def _route_of(method: str, path: str) -> Route | None:
         return "images"
     if method == "GET" and (path == "/v1/models" or path.startswith("/v1/models/")):
         return "models"
+    for name in ("files", "batches"):  # answered by the server's BatchBook
+        if path == f"/v1/{name}" or path.startswith(f"/v1/{name}/"):
+            return name  # type: ignore[return-value]
     return None
 
 
@@ -957,6 +982,8 @@ class ScriptedServer:
         self._lock = threading.Lock()
         self._queues: dict[str, deque[Response]] = {route: deque() for route in _ROUTES}
         self.served: dict[str, bytes] = {}  # image URLs handed out, by file name
+        # /v1/files and /v1/batches: uploads, batches and how each goes (`script_batch`)
+        self.batch_book = BatchBook(self._batch_line_answer)
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._requested_port = port
@@ -1046,8 +1073,31 @@ class ScriptedServer:
                 raise TypeError(f"not a scripted response: {response!r}")
             if route == "models" and isinstance(response, Stream):
                 raise ValueError("the models route cannot answer with a Stream")
+            if route in ("files", "batches") and isinstance(response, Stream | Images):
+                raise ValueError(f"the {route} route only takes a Fault or a Drop")
         with self._lock:
             self._queues[route].extend(responses)
+
+    def script_batch(self, *scripts: BatchScript) -> None:
+        """Queue how the next batches created go (one script each; unscripted ones complete)."""
+        self.batch_book.script(*scripts)
+
+    def _batch_line_answer(
+        self, body: dict[str, Any], text: str | None, fault_status: int | None
+    ) -> tuple[int, dict[str, Any]]:
+        """One batch line answered as the chat route answers stream=false: the completion, or
+        the error the route would give (unknown model, no messages, a scripted fault)."""
+        model = body.get("model")
+        if fault_status is not None:
+            return fault_status, fault_body(Fault(fault_status), str(model))
+        if not isinstance(model, str) or model not in self.models:
+            return 404, fault_body(Fault(404), str(model))
+        if not isinstance(body.get("messages"), list):
+            message = "Missing required parameter: 'messages'."
+            return 400, error_body(message, "invalid_request_error", "missing_required_parameter")
+        stream = Stream(text=text if text is not None else self.default.text)
+        events = _chunks_for(stream, {**body, "stream": False})
+        return 200, _assemble_events(events)
 
     def pending(self, route: str = "any") -> int:
         """How many scripted answers are still queued for a route."""
@@ -1055,11 +1105,12 @@ class ScriptedServer:
             return len(self._queues[route])
 
     def reset(self) -> None:
-        """Forget queued answers and recorded requests."""
+        """Forget queued answers and recorded requests (and uploads, batches, batch scripts)."""
         with self._lock:
             for queue in self._queues.values():
                 queue.clear()
             self.requests.clear()
+            self.batch_book = BatchBook(self._batch_line_answer)
 
     # ----- used by the handler
 
@@ -1069,6 +1120,8 @@ class ScriptedServer:
             if own:
                 return own.popleft()
             shared = self._queues["any"]
+            if shared and route in ("files", "batches") and not isinstance(shared[0], Fault | Drop):
+                return None
             if shared and (route == "chat" or not isinstance(shared[0], Stream)):
                 return shared.popleft()
             return None
