@@ -45,6 +45,19 @@ def check(condition: object, message: str) -> None:
     print(f"  ok: {message}")
 
 
+def fresh_user(scratch: Path) -> dict[str, str]:
+    """The environment of a user who never ran Workbench: an empty HOME in `scratch`."""
+    home = scratch / "home"
+    home.mkdir()
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "TMPDIR": str(scratch),
+        "XDG_RUNTIME_DIR": str(scratch),
+    }
+
+
 def find_deb(explicit: str | None) -> Path | None:
     if explicit:
         return Path(explicit)
@@ -339,15 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         check_package(deb)
         exe = install(deb) if args.dpkg else unpack(deb, scratch)
         bundle = Path("/opt/workbench") if args.dpkg else exe.parent
-        home = scratch / "home"
-        home.mkdir()
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(home),
-            "LANG": "C.UTF-8",
-            "TMPDIR": str(scratch),
-            "XDG_RUNTIME_DIR": str(scratch),
-        }
+        env = fresh_user(scratch)
         try:
             out = subprocess.run([str(exe), "--version"], env=env, capture_output=True, text=True)
             check(

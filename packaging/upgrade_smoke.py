@@ -37,6 +37,7 @@ from smoke import (
     assert_nothing_left,
     check,
     find_deb,
+    fresh_user,
     run_app,
     virtual_screen,
 )
@@ -248,15 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Upgrade test of {deb}")
     with tempfile.TemporaryDirectory(prefix="workbench-upgrade-") as tmp:
         scratch = Path(tmp)
-        home = scratch / "home"
-        home.mkdir()
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(home),
-            "LANG": "C.UTF-8",
-            "TMPDIR": str(scratch),
-            "XDG_RUNTIME_DIR": str(scratch),
-        }
+        env = fresh_user(scratch)
         try:
             with virtual_screen() as display:
                 env["DISPLAY"] = display
