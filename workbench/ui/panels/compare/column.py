@@ -8,8 +8,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -35,7 +33,8 @@ from workbench.core.runs import (
 )
 from workbench.core.sessions import MessageStatus
 from workbench.ui.widgets.markdown_view import MarkdownView
-from workbench.ui.widgets.params_form import ParamsForm, fill_model_box, model_box
+from workbench.ui.widgets.params_dialog import ParamsDialog as SharedParamsDialog
+from workbench.ui.widgets.params_form import fill_model_box, model_box
 from workbench.ui.widgets.schema_check_view import PENDING, SchemaCheckBox
 
 MUTED = "color: palette(placeholder-text);"
@@ -61,39 +60,17 @@ class ColumnAnswer:
         return self.text[0] if self.text else ""
 
 
-class ParamsDialog(QDialog):
+class ParamsDialog(SharedParamsDialog):
     """The chat's parameter form, for one column: model, system prompt and sampling knobs."""
 
     def __init__(self, spec: ColumnSpec, models: list[str], traits: ModelTraits, parent: QWidget):
-        super().__init__(parent)
-        self.setWindowTitle(f"Column parameters — {spec.endpoint_name}")
-        self.form = ParamsForm(self)
+        title = f"Column parameters — {spec.endpoint_name}"
+        super().__init__(title, spec.params, spec.system_prompt, models, parent)
         # The chat's hint speaks of "this session"; here the prompt belongs to one column.
         self.form.system_prompt.setPlaceholderText(
             "How the assistant should behave in this column (the chat's own is not used)"
         )
-        self.form.set_models(models)
-        self.form.set_params(spec.params, spec.system_prompt)
         self.form.apply_traits(traits)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addWidget(buttons)
-        self.resize(380, 560)
-
-    def _accept(self) -> None:
-        problem = self.form.schema_problem()
-        if problem:
-            self.form.schema_error.setText(problem)
-            return
-        self.accept()
-
-    def values(self) -> tuple[RunParams, str]:
-        return self.form.params(), self.form.system_prompt.toPlainText()
 
 
 class CompareColumn(QFrame):

@@ -8,8 +8,6 @@ from dataclasses import replace
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -31,43 +29,24 @@ from workbench.core.runs import RunParams
 from workbench.services.model_catalog import CatalogError, ModelCatalog
 from workbench.services.run_service import RunService
 from workbench.ui.tasks import BackgroundTasks
-from workbench.ui.widgets.params_form import ParamsForm, fill_model_box, model_box
+from workbench.ui.widgets.params_dialog import ParamsDialog as SharedParamsDialog
+from workbench.ui.widgets.params_form import fill_model_box, model_box
 
 MAX_COLUMNS = 6
 MAX_REPEATS = 10
 MUTED = "color: palette(placeholder-text);"
 
 
-class ParamsDialog(QDialog):
+class ParamsDialog(SharedParamsDialog):
     """The chat's parameter form for one column, without a system prompt (the template has it)."""
 
     def __init__(self, params: RunParams, models: list[str], parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Column parameters")
-        self.form = ParamsForm(self)
-        self.form.set_models(models)
-        self.form.set_params(params, "")
+        super().__init__("Column parameters", params, "", models, parent)
         # The prompt's own system template is sent: the form's system prompt has no say here.
         self.form.system_prompt.hide()
         for label in self.form.findChildren(QLabel):
             if label.text() == "<b>System prompt</b>":
                 label.hide()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addWidget(buttons)
-        self.resize(380, 560)
-
-    def _accept(self) -> None:
-        problem = self.form.schema_problem()
-        if problem:
-            self.form.schema_error.setText(problem)
-            return
-        self.accept()
 
 
 class ColumnRow(QFrame):
