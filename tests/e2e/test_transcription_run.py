@@ -17,7 +17,7 @@ import pytest
 from tests.e2e.conftest import RunningServer
 from workbench.core.endpoints import Endpoint, EndpointKind
 from workbench.core.runs import AudioPart, RunKind, RunParams, RunRequest, RunStatus
-from workbench.services.run_pipeline import Run, RunOrigin
+from workbench.services.run_pipeline import NoMessageSink, Run, RunOrigin
 from workbench.services.store import Store
 
 pytestmark = pytest.mark.timeout(300)
@@ -38,11 +38,10 @@ def test_speech_to_text_runs_through_the_pipeline(
     session = store.sessions.create("speech")
     answers: list[str] = []
 
-    class Sink:
-        def attach_run(self, run_id: int) -> None: ...
-        def append_chunk(self, text: str) -> None: ...
-        def settle(self, content: str, status: object, run_id: int, calls: object = ()) -> None:
+    class Sink(NoMessageSink):
+        def settle(self, content, status, run_id, calls=()):  # type: ignore[no-untyped-def]
             answers.append(content)
+            return super().settle(content, status, run_id, calls)
 
     async def client() -> openai.AsyncOpenAI:
         return local_server.async_client()
@@ -82,7 +81,7 @@ def test_view_code_for_a_transcription_runs_and_hears_the_same(
         inputs=(AudioPart(speech.read_bytes(), "wav", "fox.wav"),),
         options={"language": "en"},
     )
-    run = Run(store, request, endpoint, RunOrigin(None, None), sink=_NoSink())
+    run = Run(store, request, endpoint, RunOrigin(None, None), sink=NoMessageSink())
 
     async def client() -> openai.AsyncOpenAI:
         return local_server.async_client()
@@ -104,9 +103,3 @@ def test_view_code_for_a_transcription_runs_and_hears_the_same(
     assert done.returncode == 0, done.stderr
     assert {"quick", "fox", "dog"} <= set(re.findall(r"[a-z]+", done.stdout.lower()))
     store.close()
-
-
-class _NoSink:
-    def attach_run(self, run_id: int) -> None: ...
-    def append_chunk(self, text: str) -> None: ...
-    def settle(self, content: str, status: object, run_id: int, calls: object = ()) -> None: ...
