@@ -69,7 +69,8 @@ def asked(server: ScriptedServer) -> Counter[tuple[str, str]]:
     seen: Counter[tuple[str, str]] = Counter()
     for request in server.requests:
         body = request.body or {}
-        if not request.path.endswith("/chat/completions"):
+        # A request cut off while it was sent (a cancel) has no body: no model saw it.
+        if not request.path.endswith("/chat/completions") or "messages" not in body:
             continue
         user = next(m["content"] for m in body["messages"] if m["role"] == "user")
         seen[(user, body["model"])] += 1
