@@ -57,6 +57,7 @@ def test_opening_a_session_with_a_20_mb_message_splits_only_its_first_part(
     chat.resize(1000, 700)
     chat.show()
     chat.open_session(session)
+    qtbot.waitUntil(lambda: chat.session_id == session, timeout=10_000)  # read off the UI thread
     body = chat.view.cards[chat.path[-1].id].body
     assert split_chars(body) <= 1_000_000  # the open itself looked at a slice, not 20 MB
     qtbot.waitUntil(lambda: not body._timer.isActive(), timeout=20_000)
@@ -156,3 +157,29 @@ def test_the_first_search_hit_is_scrolled_into_view(ctx, window, qtbot) -> None:
     qtbot.wait(300)  # and it stays there once the layout settles
     assert hit_on_screen()
     assert view.verticalScrollBar().value() > 0  # (it was above the newest messages)
+
+
+def test_a_session_holding_20_mb_is_read_off_the_ui_thread(ctx, qtbot) -> None:
+    small = ctx.store.sessions.create("Small")
+    ctx.store.conversation.add(small, Role.USER, "Hi?", None)
+    huge = ctx.store.sessions.create("Huge")
+    question = ctx.store.conversation.add(huge, Role.USER, "All of it.", None)
+    answer = ctx.store.conversation.add(huge, Role.ASSISTANT, LINE * 250_000, question)
+    from workbench.app.panels import build_chat
+
+    chat = build_chat(ctx)
+    qtbot.addWidget(chat)
+    chat.show()
+    chat.open_session(small)
+    assert chat.session_id == small  # a small session is read at once, as before
+    statements: list[str] = []
+    ctx.store.db.conn.set_trace_callback(statements.append)
+    try:
+        chat.open_session(huge)
+        assert chat.session_id == small  # still showing the last one while the text is read
+        qtbot.waitUntil(lambda: chat.session_id == huge, timeout=10_000)
+    finally:
+        ctx.store.db.conn.set_trace_callback(None)
+    assert chat.tree.by_id[answer].content == LINE * 250_000
+    # The UI thread's connection never read the messages' text: the store's own thread did.
+    assert not [s for s in statements if "content" in s and "FROM messages" in s], statements

@@ -82,6 +82,15 @@ class ConversationQueries:
         images = self._images.of_message(message_id)
         return replace(message, images=images) if images else message
 
+    def session_chars(self, session_id: int) -> int:
+        """How much text the session's messages hold (hidden ones too), without reading it."""
+        row = self._db.execute(
+            "SELECT coalesce(sum(s.chars), 0) FROM messages m "
+            "JOIN message_sizes s ON s.message_id = m.id WHERE m.session_id = ?",
+            [session_id],
+        ).fetchone()
+        return int(row[0])
+
     def visible(self, session_id: int) -> list[Message]:
         rows = self._db.query(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages "

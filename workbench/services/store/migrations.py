@@ -369,6 +369,26 @@ def _v13_prompt_lab(db: sqlite_utils.Database) -> None:
     db["lab_batches"].create_index(["ended", "matrix_id"])
 
 
+def _v14_message_sizes(db: sqlite_utils.Database) -> None:
+    # How long each message is, kept beside it by triggers: the chat reads a session holding a
+    # huge answer off the UI thread, and must know that before reading it. Not a column of
+    # messages: one stored after a 20 MB text is found only by walking the text's pages.
+    db.execute("CREATE TABLE message_sizes (message_id INTEGER PRIMARY KEY, chars INTEGER)")
+    db.execute("INSERT INTO message_sizes SELECT id, length(content) FROM messages")
+    for when in ("INSERT", "UPDATE OF content"):
+        name = "messages_size_" + when.split()[0].lower()
+        db.execute(
+            f"""CREATE TRIGGER {name} AFTER {when} ON messages BEGIN
+              INSERT OR REPLACE INTO message_sizes VALUES (new.id, length(new.content));
+            END"""
+        )
+    db.execute(
+        """CREATE TRIGGER messages_size_delete AFTER DELETE ON messages BEGIN
+          DELETE FROM message_sizes WHERE message_id = old.id;
+        END"""
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core_tables,
     _v2_message_search,
@@ -383,6 +403,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v11_speech_cache,
     _v12_gallery,
     _v13_prompt_lab,
+    _v14_message_sizes,
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from workbench.core.tree import MessageTree
 from workbench.services.chat_service import ChatService, ChatSettings
 from workbench.services.model_catalog import CatalogError, ModelCatalog
 from workbench.services.store import Store, StoreError
+from workbench.services.store.conversation import ConversationQueries
 from workbench.services.tokens import TokenCounter
 from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
@@ -41,6 +43,7 @@ from workbench.ui.tasks import BackgroundTasks
 from workbench.ui.widgets.params_form import ParamsForm
 
 T = TypeVar("T")
+HUGE_SESSION_CHARS = 4_000_000  # a session holding more is read off the UI thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ class ChatPanel(Panel):
         self.tree = MessageTree(())
         self.path: list[Message] = []
         self.forks: set[int] = set()  # fork answers still being written, to say when they end
+        self._opening: int | None = None  # a huge session being read, to show when it arrives
         # The endpoint the open session (or the next new one) sends to and the model box lists.
         self.endpoint_id: str = deps.chat.runs.endpoint(None).id
 
@@ -122,12 +126,30 @@ class ChatPanel(Panel):
         self._apply_traits()
 
     # --- sessions ------------------------------------------------------------------------------
-    def open_session(self, session_id: int) -> None:
+    def open_session(self, session_id: int, now: bool = False) -> None:
+        """`now`: read here, whatever the session holds (a search hit is scrolled to at once)."""
         if session_id == self.session_id:
             return
         if self.composer.editing_id is not None:
             self.composer.end_edit()
-        self.reopen(session_id, None)
+        self._opening = None
+        if not now and self.deps.store.conversation.session_chars(session_id) > HUGE_SESSION_CHARS:
+            # Read on the store's own thread: 20 MB of text held the UI thread 60 ms. The
+            # session shown stays until it arrives, a few frames later.
+            self._opening = session_id
+            self.deps.tasks.start("Opening the session", self._open_huge(session_id), quiet=True)
+            return
+        self._open(session_id, None)
+
+    async def _open_huge(self, session_id: int) -> None:
+        read = self.deps.store.writer.submit(lambda db: ConversationQueries(db).visible(session_id))
+        messages = await asyncio.wrap_future(read)
+        if self._opening == session_id and Shiboken.isValid(self):  # not another one since
+            self._opening = None
+            self._open(session_id, messages)
+
+    def _open(self, session_id: int, messages: list[Message] | None) -> None:
+        self.reopen(session_id, None, messages)
         prompt, endpoint_id, params = self.deps.store.conversation.settings(session_id)
         shown = self.endpoint_id
         # A session remembers its endpoint; one that never said takes the active one.
@@ -141,7 +163,7 @@ class ChatPanel(Panel):
 
     def open_message(self, session_id: int, message_id: int) -> None:
         """A search hit: open its session on the branch holding the message, and show it."""
-        self.open_session(session_id)
+        self.open_session(session_id, now=True)
         if message_id not in self.tree.by_id:  # added since the tree was read (from Compare)
             self.reload_tree()
         if message_id in self.tree.by_id and message_id not in {m.id for m in self.path}:
@@ -154,14 +176,19 @@ class ChatPanel(Panel):
         self.path = self.tree.path_to(self.leaf_id)
         self.count_history()
 
-    def reopen(self, session_id: int | None, leaf_id: int | None) -> None:
-        """Reload the session's tree from the store and show the path to `leaf_id`."""
+    def reopen(
+        self, session_id: int | None, leaf_id: int | None, messages: list[Message] | None = None
+    ) -> None:
+        """Reload the session's tree from the store (or `messages`, read from it already) and
+        show the path to `leaf_id`."""
         self.session_id = session_id
         if session_id is None:
             self.tree, self.path, self.leaf_id = MessageTree(()), [], None
         else:
             conversation = self.deps.store.conversation
-            self.tree = MessageTree(conversation.visible(session_id))
+            self.tree = MessageTree(
+                conversation.visible(session_id) if messages is None else messages
+            )
             wanted = leaf_id or conversation.current_leaf(session_id)
             if wanted not in self.tree.by_id:
                 wanted = self.tree.latest_leaf()
@@ -287,7 +314,7 @@ class ChatPanel(Panel):
         fork = self._stored("Not forked", lambda: self.deps.chat.add_fork(message_id))
         if fork is None:
             return
-        self.open_session(fork.session_id)
+        self.open_session(fork.session_id, now=True)
         self.forks.add(fork.id)
         tail = prefix[-24:].replace("\n", " ")
         self.status_message.emit(f"Forked at “…{tail}”: writing the new branch…")
