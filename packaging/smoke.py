@@ -25,6 +25,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -71,6 +72,28 @@ def unpack(deb: Path, scratch: Path) -> Path:
     root = scratch / "root"
     subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
     return root / "opt" / "workbench" / "workbench"
+
+
+def deb_to_test(explicit: str | None, tools: tuple[str, ...], test: str) -> Path | None:
+    """The .deb to test, or None after saying what is missing (no package, or a tool)."""
+    deb = find_deb(explicit)
+    if deb is None or not deb.is_file():
+        print("No .deb: build one with `bash packaging/build.sh`.", file=sys.stderr)
+        return None
+    for tool in tools:
+        if shutil.which(tool) is None:
+            print(f"{tool} is needed for the {test}.", file=sys.stderr)
+            return None
+    return deb
+
+
+def run_main(main: Callable[[], int], name: str) -> None:
+    """Exits with main's status; a failed check says `NAME FAILED: why` and exits 1."""
+    try:
+        sys.exit(main())
+    except SmokeFailure as failure:
+        print(f"{name} FAILED: {failure}", file=sys.stderr)
+        sys.exit(1)
 
 
 def install(deb: Path) -> Path:
@@ -337,14 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dpkg", action="store_true", help="install with dpkg -i (root)")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
-    deb = find_deb(args.deb)
-    if deb is None or not deb.is_file():
-        print("No .deb: build one with `bash packaging/build.sh`.", file=sys.stderr)
+    deb = deb_to_test(args.deb, ("dpkg-deb", "Xvfb"), "smoke test")
+    if deb is None:
         return 2
-    for tool in ("dpkg-deb", "Xvfb"):
-        if shutil.which(tool) is None:
-            print(f"{tool} is needed for the smoke test.", file=sys.stderr)
-            return 2
     print(f"Smoke test of {deb}")
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="workbench-smoke-") as tmp:
@@ -377,8 +395,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except SmokeFailure as failure:
-        print(f"SMOKE FAILED: {failure}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main, "SMOKE")

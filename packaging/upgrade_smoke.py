@@ -32,13 +32,13 @@ from pathlib import Path
 from smoke import (
     PROMPT,
     ROOT,
-    SmokeFailure,
     _installed,
     assert_nothing_left,
     check,
-    find_deb,
+    deb_to_test,
     fresh_user,
     run_app,
+    run_main,
     virtual_screen,
 )
 
@@ -232,9 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--deb", help="the .deb to test (default: the newest in dist/)")
     args = parser.parse_args(argv)
-    deb = find_deb(args.deb)
-    if deb is None or not deb.is_file():
-        print("No .deb: build one with `bash packaging/build.sh`.", file=sys.stderr)
+    deb = deb_to_test(args.deb, ("dpkg", "Xvfb", "xdotool", "import"), "upgrade test")
+    if deb is None:
         return 2
     if os.geteuid() != 0:
         print("The upgrade test installs packages with dpkg: run it as root.", file=sys.stderr)
@@ -242,10 +241,6 @@ def main(argv: list[str] | None = None) -> int:
     if _installed("workbench") or BUNDLE.exists():
         print("Workbench is installed here already: this test would replace it.", file=sys.stderr)
         return 2
-    for tool in ("dpkg", "Xvfb", "xdotool", "import"):
-        if shutil.which(tool) is None:
-            print(f"{tool} is needed for the upgrade test.", file=sys.stderr)
-            return 2
     print(f"Upgrade test of {deb}")
     with tempfile.TemporaryDirectory(prefix="workbench-upgrade-") as tmp:
         scratch = Path(tmp)
@@ -266,8 +261,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except SmokeFailure as failure:
-        print(f"UPGRADE FAILED: {failure}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main, "UPGRADE")

@@ -8,97 +8,51 @@ can fire it.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.packaging.quit_box import start_and_quit
 from workbench.app import crash
 
-ROOT = Path(__file__).resolve().parents[2]
 FAKE_KEY = "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 VAULT_KEY = "azure-secret-0123456789abcdef"
 
-SCRIPT = textwrap.dedent(
-    """
-    import json, sqlite3, sys
-    import keyring
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
-    import workbench.app.qt_app as qt_app
-    from workbench.app.main import configure_logging
-    from workbench.core.endpoints import EndpointKind, new_endpoint
-    from workbench.services.paths import data_paths
-    from tests.support.fixtures import MemoryKeyring
+BREAK = """
+import sqlite3
+import keyring
+from workbench.core.endpoints import EndpointKind, new_endpoint
+from tests.support.fixtures import MemoryKeyring
 
-    keyring.set_keyring(MemoryKeyring())  # never the user's own keyring
+keyring.set_keyring(MemoryKeyring())  # never the user's own keyring
 
-    data, where, key, VAULT_KEY = sys.argv[1:5]
-    seen = {}
+data, where, key, VAULT_KEY = sys.argv[1:5]
 
-    class BrokenWindow(qt_app.MainWindow):
-        def __init__(self, ctx):
-            # A key only the keyring knows (not key-shaped): the report must take it out too.
-            endpoint = new_endpoint(EndpointKind.AZURE, "Work")
-            ctx.endpoints.upsert(endpoint)
-            ctx.keys.set(endpoint, VAULT_KEY)
-            raise RuntimeError(f"the window could not be built: {key} {VAULT_KEY}")
+class BrokenWindow(qt_app.MainWindow):
+    def __init__(self, ctx):
+        # A key only the keyring knows (not key-shaped): the report must take it out too.
+        endpoint = new_endpoint(EndpointKind.AZURE, "Work")
+        ctx.endpoints.upsert(endpoint)
+        ctx.keys.set(endpoint, VAULT_KEY)
+        raise RuntimeError(f"the window could not be built: {key} {VAULT_KEY}")
 
-    def broken_store(path, ask):
-        raise sqlite3.OperationalError(f"disk I/O error reading {path} with {key}")
+def broken_store(path, ask):
+    raise sqlite3.OperationalError(f"disk I/O error reading {path} with {key}")
 
-    if where == "window":
-        qt_app.MainWindow = BrokenWindow
-    else:
-        qt_app.open_store = broken_store
-
-    def answer():
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(50, answer)
-            return
-        seen["box"] = {
-            "text": f"{box.windowTitle()}\\n{box.text()}\\n{box.informativeText()}",
-            "buttons": [b.text() for b in box.buttons()],
-        }
-        next(b for b in box.buttons() if b.text() == "Quit").click()
-
-    paths = data_paths(data)
-    configure_logging(paths)
-    qt_app.make_application()
-    QTimer.singleShot(0, answer)
-    code = qt_app.run(paths)
-    print("SEEN " + json.dumps(seen), flush=True)
-    sys.exit(code)
-    """
-)
+if where == "window":
+    qt_app.MainWindow = BrokenWindow
+else:
+    qt_app.open_store = broken_store
+"""
 
 
 @pytest.mark.parametrize("where", ["window", "store"])
 def test_a_crash_before_the_window_shows_the_dialog_and_exits(tmp_path: Path, where: str) -> None:
-    script = tmp_path / "start.py"
-    script.write_text(SCRIPT)
     data = tmp_path / "data"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, str(script), str(data), where, FAKE_KEY, VAULT_KEY],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        env=env,
-        cwd=ROOT,
-    )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("SEEN ")]
-    assert lines, result.stdout[-2000:] + result.stderr[-3000:]
-    seen = json.loads(lines[-1][len("SEEN ") :])
+    result, box = start_and_quit(tmp_path, BREAK, str(data), where, FAKE_KEY, VAULT_KEY)
     assert result.returncode == 1, result.stderr[-3000:]
 
     log_path = data / "logs" / "workbench.log"
-    box = seen.get("box")
     assert box is not None, "no dialog came up: the app would have ended without a word"
     expected = "RuntimeError: the window could not be built" if where == "window" else "disk I/O"
     assert crash.TITLE in box["text"] and expected in box["text"]
