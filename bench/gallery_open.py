@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -45,7 +46,9 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QApplication, QListView, QListWidget, QListWidgetItem
 
-from bench.render import percentile, pin_singletons_if_bindings_leak_them
+from bench import event_loop
+from bench.event_loop import close, run_for, scroll_rows
+from bench.render import pin_singletons_if_bindings_leak_them
 from workbench.ui.widgets.image_grid import GridItem, ImageGrid
 from workbench.ui.widgets.image_grid_model import decode_thumbnail
 
@@ -53,13 +56,13 @@ OPEN_GOAL_MS = 200.0
 FRAME_GOAL_MS = 50.0
 WINDOW = (900, 700)
 THUMBNAIL = 160
-IDLE_SLEEP_S = 0.0005
 _PROMPTS = (
     "a watercolour of a lighthouse at dusk, soft fog, muted teal and amber, wide angle; "
     "an isometric pixel-art city block with neon signs and rain; a studio photo of a ceramic "
     "teapot shaped like a snail, rim light, 85 mm; a botanical plate of an imaginary fern"
 )
 _WORDS = tuple(_PROMPTS.split())
+run_until = partial(event_loop.run_until, failure="the grid never showed its first screenful")
 
 
 # --- the images (untimed) ------------------------------------------------------------------------
@@ -183,42 +186,6 @@ class EagerGrid(QListWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         self.painted_at = time.perf_counter()
-
-
-# --- driving the event loop ----------------------------------------------------------------------
-def run_until(app: QApplication, done: Callable[[], bool], passes: list[float], limit_s=30.0):
-    """Event-loop passes until `done()`, each pass's duration appended to `passes`."""
-    deadline = time.perf_counter() + limit_s
-    while not done():
-        started = time.perf_counter()
-        app.processEvents()
-        took = time.perf_counter() - started
-        passes.append(took)
-        if took < 0.001:
-            time.sleep(IDLE_SLEEP_S)  # an idle loop waits; the decoders get the GIL
-        if time.perf_counter() > deadline:
-            raise RuntimeError("the grid never showed its first screenful")
-
-
-def run_for(app: QApplication, seconds: float, passes: list[float], first: float = 0.0) -> None:
-    """Passes for `seconds`; `first` (a scroll done just before) counts in the first pass."""
-    end = time.perf_counter() + seconds
-    while True:
-        started = time.perf_counter()
-        app.processEvents()
-        took = time.perf_counter() - started
-        passes.append(took + first)
-        first = 0.0
-        if time.perf_counter() >= end:
-            return
-        if took < 0.001:
-            time.sleep(IDLE_SLEEP_S)
-
-
-def close(app: QApplication, widget: QListView) -> None:
-    widget.close()
-    widget.deleteLater()
-    app.processEvents()
 
 
 def open_ms(app: QApplication, images: Images, items: list[GridItem]) -> float:
@@ -349,18 +316,10 @@ def report(app: QApplication, images: Images, items: list[GridItem], total: int,
     first_paint = statistics.median(firsts[1:])
     print(f"| open to first paint (placeholders), median | {first_paint:.1f} ms | | | |")
     print(f"| images loaded by an open (the last) | {loads_on_open} | {len(items)} | | |")
-    lazy, eager_passes = lazy_scroll["passes"], base_scroll["passes"]
-    worst = max(lazy) * 1000
-    verdict = "PASS" if worst <= FRAME_GOAL_MS else "FAIL"
-    print(
-        f"| scroll: longest event-loop pass | {worst:.1f} ms | {max(eager_passes) * 1000:.1f} ms |"
-        f" | <= {FRAME_GOAL_MS:.0f} ms: {verdict} |"
+    rows = scroll_rows(
+        lazy_scroll["passes"], base_scroll["passes"], FRAME_GOAL_MS, lambda x, y: f"{x} | {y} |"
     )
-    for name, q in (("median", 0.5), ("p99", 0.99)):
-        a, b = percentile(lazy, q) * 1000, percentile(eager_passes, q) * 1000
-        print(f"| scroll: event-loop pass, {name} | {a:.2f} ms | {b:.2f} ms | | |")
-    over = [f"{sum(p > 0.016 for p in ps)} of {len(ps)}" for ps in (lazy, eager_passes)]
-    print(f"| scroll: passes over 16 ms | {over[0]} | {over[1]} | | |")
+    print("\n".join(rows))
     print(
         f"| scroll: last step to its screenful painted | {lazy_scroll['settle_ms']:.0f} ms | "
         f"{base_scroll['settle_ms']:.0f} ms | | |"

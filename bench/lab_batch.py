@@ -16,14 +16,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.scripted_server import cli_command
+from bench.scripted import scripted_process
 from workbench.core.endpoints import EndpointKind, new_endpoint
 from workbench.core.prompt_lab.model import CellStatus, Dataset, Matrix, ModelColumn
 from workbench.core.prompt_lab.plan import plan_cells
@@ -60,20 +57,6 @@ class Probe:
         self._task.cancel()
         late = sorted(self.late_ms) or [0.0]
         return late[int(0.99 * (len(late) - 1))], late[-1]
-
-
-@contextmanager
-def scripted_process() -> Iterator[str]:
-    """The scripted server as its own process: each batch goes the default way (validating,
-    in progress, finalizing, completed), and its work is not this process's."""
-    argv = cli_command(text="A short answer.", delay=0.0, api_key=KEY, model="gpt-4o-mini")
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        yield process.stdout.readline().split()[1]
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def measure(folder: Path, base_url: str, rows: int, versions: int) -> dict[str, float]:
@@ -136,7 +119,7 @@ def main() -> None:
     import workbench.services.clients  # noqa: F401  (the app preloads the SDK at start-up too)
 
     with (
-        scripted_process() as base_url,
+        scripted_process(KEY) as base_url,
         tempfile.TemporaryDirectory() as warm,
         tempfile.TemporaryDirectory() as real,
     ):

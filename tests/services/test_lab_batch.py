@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -82,7 +83,7 @@ class Lab:
                 "What is the capital of {{country}}?",
                 (
                     Assertion(AssertionKind.CONTAINS, "capital"),
-                    Assertion(AssertionKind.JUDGE, "ok"),
+                    Assertion(AssertionKind.MAX_LENGTH, "2000"),
                 ),
             )
             assert version.id is not None
@@ -169,8 +170,8 @@ def test_a_matrix_goes_through_the_batch_api_and_fills_the_grid(
         assert cell.prompt_tokens and cell.completion_tokens
         assert cell.batch_discount and cell.price_status == "priced"
         assert cell.cost_usd is not None and cell.cost_usd > 0
-        # The contains check ran; the judge is not done on a batch answer.
-        assert [(c.index, c.passed) for c in cell.checks] == [(0, True)]
+        # Every check ran on the batch's answer.
+        assert [(c.index, c.passed) for c in cell.checks] == [(0, True), (1, True)]
         # Each answer is a run: the inspector shows its request, the cost meter counts it.
         assert cell.run_id is not None
         run = lab.store.runs.get(cell.run_id)
@@ -340,6 +341,26 @@ def test_endpoints_without_a_batch_api_are_refused_before_sending(
         assert {c.status for c in other.cells(matrix.id)} == {CellStatus.PENDING}
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("kind", [AssertionKind.JUDGE, AssertionKind.MAX_LATENCY_MS])
+def test_checks_a_batch_cannot_make_are_refused_before_sending(
+    lab: Lab, server: ScriptedServer, kind: AssertionKind
+) -> None:
+    version = lab.store.lab.save_version(
+        "judged", "", "Capital of {{country}}?", (Assertion(kind, "5"),)
+    )
+    matrix = lab.matrix()
+    judged = lab.store.lab.create_matrix(
+        replace(matrix, id=None, version_ids=(version.id,)),
+        lab.store.lab.dataset("countries"),
+        plan_cells(replace(matrix, version_ids=(version.id,)), len(COUNTRIES)),
+    )
+    assert "run this matrix without the Batch API" in (lab.runner.refusal(judged) or "")
+    with pytest.raises(BatchRefused, match="judge or a max-latency check"):
+        lab.run(lambda: lab.runner.submit(judged.id))
+    assert not [r for r in server.requests if r.path.startswith(("/v1/files", "/v1/batches"))]
+    assert lab.runner.refusal(matrix) is None  # the same matrix without them may batch
 
 
 def test_a_model_with_more_cells_than_a_batch_takes_is_split_in_key_order(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from tests.support.scripted_server import Fault, ScriptedServer, Stream
 from workbench.core.prompt_lab.model import Assertion, AssertionKind, Cell, CellStatus
 from workbench.core.prompt_lab.results import By, pass_rates
 from workbench.services.connector import Connector
+from workbench.services.prompt_lab import runner as runner_module
 from workbench.services.prompt_lab.runner import MatrixRunner
 from workbench.services.run_service import RunService
 from workbench.services.store import Store
@@ -27,11 +29,18 @@ def server() -> ScriptedServer:
 
 
 def run_matrix(
-    store: Store, connector: Connector, matrix_id: int, cancel_after_done: int | None = None
+    store: Store,
+    connector: Connector,
+    matrix_id: int,
+    cancel_after_done: int | None = None,
+    on_cells: Callable[[list[Cell]], None] | None = None,
 ) -> list[Cell]:
+    """Runs the matrix to its end (or cancels after that many done cells); the cells told one
+    by one, in order. `on_cells` takes the cells marked at once, as a grid would."""
     seen: list[Cell] = []
     announced: list[object] = []
-    runner = MatrixRunner(RunService(store, connector, announce=announced.append), matrix_id)
+    runs = RunService(store, connector, announce=announced.append)
+    runner = MatrixRunner(runs, matrix_id, on_cells=on_cells)
 
     def on_cell(cell: Cell) -> None:
         seen.append(cell)
@@ -187,3 +196,29 @@ def test_a_deleted_endpoint_fails_its_cells_instead_of_using_another(
     assert all(c.status is CellStatus.FAILED for c in store.lab.cells(matrix.id))
     assert "no longer exists" in store.lab.cells(matrix.id)[0].error
     assert asked(server) == {}
+
+
+def test_cells_marked_at_once_are_told_in_slices_in_key_order(
+    tmp_path: Path, store: Store, server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Queued at the start and cancelled at the end, many cells at once go to `on_cells` a
+    slice at a time (the loop runs between slices), never one call per cell."""
+    monkeypatch.setattr(runner_module, "TELL_SLICE", 3)
+    server.default = Stream(text="slow words " * 5, delay=0.03)
+    connector, endpoint_id = lab_connector(tmp_path, server)
+    matrix = sample_matrix(store, endpoint_id, rows=4, concurrency=1)  # 8 cells, one at a time
+    bulk: list[list[Cell]] = []
+    single = run_matrix(store, connector, matrix.id, cancel_after_done=1, on_cells=bulk.append)
+    keys = sorted(c.key for c in store.lab.cells(matrix.id))
+    queued, cancelled = bulk[:3], bulk[3:]
+    assert [len(b) for b in queued] == [3, 3, 2]
+    assert [c.key for b in queued for c in b] == keys
+    assert {c.status for b in queued for c in b} == {CellStatus.QUEUED}
+    assert CellStatus.QUEUED not in {c.status for c in single}
+    # One cell ran and finished; the seven left waiting are told cancelled, in key order.
+    told = [c for b in cancelled for c in b]
+    assert {c.status for c in told} == {CellStatus.CANCELLED}
+    assert [c.key for c in told] == keys[1:] and [len(b) for b in cancelled] == [3, 3, 1]
+    stored = {c.key: c.status for c in store.lab.cells(matrix.id)}
+    assert stored[keys[0]] is CellStatus.DONE
+    assert {stored[k] for k in keys[1:]} == {CellStatus.CANCELLED}

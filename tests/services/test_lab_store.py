@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from workbench.core.prompt_lab.model import (
     ModelColumn,
 )
 from workbench.core.runs import RunParams
-from workbench.services.prompt_lab.matrices import MatrixProblem, new_matrix
+from workbench.services.prompt_lab.matrices import MatrixProblem, new_matrix, store_matrix
 from workbench.services.store import Store
 
 DATA = Dataset("cities", ("city",), ({"city": "Oslo"}, {"city": "Lima"}))
@@ -138,3 +140,94 @@ def test_cells_left_busy_by_a_crash_are_marked_to_run_again(store: Store) -> Non
         (fourth, CellStatus.PENDING),
     ]
     assert store.lab.unfinished(matrix.id) == [first, second, fourth]
+
+
+def test_cells_read_back_equal_to_what_was_saved(store: Store) -> None:
+    """The lean row mapping (checks texts decoded once per read) gives the same cells."""
+    matrix = new_matrix(store, "m", [store.lab.save_version("p", "", "{{city}}")], DATA, [COLUMN])
+    passed = (CheckResult(0, True, ""), CheckResult(1, True, ""))
+    saved = [
+        Cell(CellKey(matrix.version_ids[0], 0, 0, 0), CellStatus.DONE, "Rain.", 812.5, 3.0, 9, 2,
+             0.0004, "priced", None, "", passed),
+        Cell(CellKey(matrix.version_ids[0], 1, 0, 0), CellStatus.DONE, "Sun.", 640.0, 0.0, 9, 2,
+             None, "unknown", None, "", passed, batch_discount=True),
+        Cell(CellKey(matrix.version_ids[0], 1, 0, 1), CellStatus.FAILED, error="HTTP 500: boom"),
+        Cell(CellKey(matrix.version_ids[0], 0, 0, 1), CellStatus.DONE, "Fog.",
+             checks=(CheckResult(0, False, "'rain' not found", "no", 7), passed[1])),
+    ]  # fmt: skip
+    store.lab.save_cells(matrix.id, saved)
+    read = store.lab.cells(matrix.id)
+    assert read == sorted(saved, key=lambda c: c.key)
+    assert [type(c.status) for c in read] == [CellStatus] * 4
+    assert store.lab.cell(matrix.id, saved[3].key) == saved[3]
+    # Cells with the same checks share their decoded checks; others keep their own.
+    assert read[0].checks == read[2].checks == passed
+    assert read[0].checks is read[2].checks  # decoded once
+    assert read[1].checks[0].reason == "'rain' not found" and read[1].checks[0].run_id == 7
+
+
+def test_queueing_and_cancelling_a_whole_matrix_touch_only_the_cells_they_mean(
+    store: Store,
+) -> None:
+    version = store.lab.save_version("p", "", "{{city}}")
+    matrix = new_matrix(store, "m", [version], DATA, [COLUMN], repeats=3)
+    keys = [k for k, _s in store.lab.cell_states(matrix.id)]
+    done, failed, batched, cancelled, running = keys[:5]
+    store.lab.save_cells(
+        matrix.id,
+        [
+            Cell(done, CellStatus.DONE, "x"),
+            Cell(failed, CellStatus.FAILED, error="e"),
+            Cell(batched, CellStatus.BATCHED),
+            Cell(cancelled, CellStatus.CANCELLED),
+        ],
+    )
+    assert store.lab.queue_unfinished(matrix.id) == 3  # cancelled, and the two pending
+    states = dict(store.lab.cell_states(matrix.id))
+    assert [states[k] for k in (done, failed, batched)] == [
+        CellStatus.DONE,
+        CellStatus.FAILED,
+        CellStatus.BATCHED,
+    ]
+    assert {states[k] for k in keys[3:]} == {CellStatus.QUEUED}
+    store.lab.set_status(matrix.id, [running], CellStatus.RUNNING)
+    assert store.lab.cancel_queued(matrix.id) == 2  # the running one is not "waiting"
+    states = dict(store.lab.cell_states(matrix.id))
+    assert states[running] is CellStatus.RUNNING
+    assert {states[k] for k in (cancelled, keys[5])} == {CellStatus.CANCELLED}
+
+
+def test_a_matrix_made_for_the_ui_is_written_off_the_calling_thread(store: Store) -> None:
+    """store_matrix: the dataset, the matrix and its pending cells are written on the store's
+    writer (its own connection, its own thread); the calling thread's connection writes none."""
+    version = store.lab.save_version("p", "", "{{city}}")
+    rows = Dataset("many", ("city",), tuple({"city": f"c{n}"} for n in range(300)))
+    on_main: list[str] = []
+    store.db.conn.set_trace_callback(on_main.append)
+    threads: set[int] = set()
+    real_submit = store.writer.submit
+
+    def noting(job):
+        return real_submit(lambda db: (threads.add(threading.get_ident()), job(db))[1])
+
+    store.writer.submit = noting  # type: ignore[method-assign]
+    matrix = asyncio.run(
+        store_matrix(store, "big", [version], rows, [COLUMN], repeats=2, keep_dataset=True)
+    )
+    store.db.conn.set_trace_callback(None)
+
+    assert not [s for s in on_main if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert threads and threading.get_ident() not in threads
+    assert len(store.lab.cells(matrix.id)) == 600
+    assert {c.status for c in store.lab.cells(matrix.id)} == {CellStatus.PENDING}
+    assert store.lab.dataset("many") == rows
+    assert store.lab.matrix_dataset(matrix.id) == rows
+
+
+def test_a_matrix_refused_off_thread_says_why_and_keeps_the_dataset(store: Store) -> None:
+    version = store.lab.save_version("p", "", "{{ town }}")  # not a column of the dataset
+    with pytest.raises(MatrixProblem) as refused:
+        asyncio.run(store_matrix(store, "m", [version], DATA, [COLUMN], keep_dataset=True))
+    assert any("town" in p for p in refused.value.problems)
+    assert store.lab.matrices() == []
+    assert store.lab.dataset("cities") == DATA  # the user's rows are not lost

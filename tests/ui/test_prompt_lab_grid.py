@@ -1,4 +1,4 @@
-"""The Prompt Lab grid's model and view on a 10,000-cell matrix."""
+"""The Prompt Lab grid's model and view (and the regression list) on a 10,000-cell matrix."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from workbench.ui.panels.prompt_lab.grid_model import (
     LabGridModel,
 )
 from workbench.ui.panels.prompt_lab.grid_view import LabGrid
+from workbench.ui.panels.prompt_lab.regression_view import FLIP_SLICE, RegressionView
 
 SHAPE = GridShape(
     version_ids=(7, 9),
@@ -90,8 +91,10 @@ def test_a_cell_arriving_changes_that_cell_and_its_headers_only(qtbot) -> None:
     assert model.data(model.index(40, 2)) == "running…"
     assert model.shown(40, 2).text == "running…"  # what the delegate paints, kept...
     model.update_cell(done(key, False, "no letter here"))
-    assert headers == [(Qt.Orientation.Horizontal, 2, 2), (Qt.Orientation.Vertical, 40, 40)]
-    assert model.rate(Qt.Orientation.Horizontal, 2) == (0, 1)
+    assert model.rate(Qt.Orientation.Horizontal, 2) == (0, 1)  # counted at once...
+    # ...and the headers told of it soon after, once (however many cells finish meanwhile).
+    expected = [(Qt.Orientation.Horizontal, 2, 2), (Qt.Orientation.Vertical, 40, 40)]
+    qtbot.waitUntil(lambda: headers == expected, timeout=2000)
     # Run again and passing now: the old verdict is taken out of the counts, not added to.
     model.update_cell(replace(done(key, True), output="a letter"))
     assert model.shown(40, 2).text == "✓ a letter"  # ...until the cell changes
@@ -149,3 +152,79 @@ def test_the_view_paints_only_what_is_on_screen(qtbot) -> None:
     qtbot.wait(50)
     assert len(model.asked) < 200  # a screenful, of 10,000
     assert max(r for r, _ in model.asked) < 60
+
+
+def test_many_cells_at_once_count_as_one_by_one_in_a_single_change(qtbot) -> None:
+    """A runner marking every cell at once: the same counts and texts as cell by cell, told
+    as one change over the grid and its headers, not one per cell."""
+    keys = [CellKey(v, r, c, 0) for v in (7, 9) for r in range(2500) for c in range(2)]
+    pending = [Cell(k, CellStatus.PENDING) for k in keys]
+    arrived = [
+        done(k, k.row % 3 != 0) if k.row % 2 else Cell(k, CellStatus.FAILED, error="boom")
+        for k in keys[::3]
+    ] + [done(CellKey(99, 0, 0, 0), True)]  # another matrix's: ignored by both
+    one, many = LabGridModel(), LabGridModel()
+    for model in (one, many):
+        model.set_matrix(SHAPE, pending)
+    for cell in arrived:
+        one.update_cell(cell)
+    changed, headers = [], []
+    many.dataChanged.connect(
+        lambda a, b, _r=(): changed.append((a.row(), a.column(), b.row(), b.column()))
+    )
+    many.headerDataChanged.connect(lambda o, a, b: headers.append((o, a, b)))
+    many.update_cells(arrived)
+
+    assert changed == [(0, 0, 2499, 3)]
+    assert headers == [(Qt.Orientation.Horizontal, 0, 3), (Qt.Orientation.Vertical, 0, 2499)]
+    assert (many.finished, many.total.passed, many.total.judged) == (
+        one.finished,
+        one.total.passed,
+        one.total.judged,
+    )
+    assert many.finished == len(arrived) - 1 and 0 < many.total.passed < many.total.judged
+    for orientation, sections in ((Qt.Orientation.Horizontal, 4), (Qt.Orientation.Vertical, 2500)):
+        rates = [many.rate(orientation, n) for n in range(sections)]
+        assert rates == [one.rate(orientation, n) for n in range(sections)]
+    for row, column in ((0, 0), (1, 1), (3, 0), (2499, 3)):
+        assert many.shown(row, column) == one.shown(row, column)
+
+    # Every unfinished cell queued at once: finished cells are not among them, counts stay.
+    before = (many.finished, many.total.passed, many.total.judged)
+    finished = {c.key for c in many.cells() if c.status.finished}
+    many.update_cells([Cell(k, CellStatus.QUEUED) for k in keys if k not in finished])
+    assert (many.finished, many.total.passed, many.total.judged) == before
+    assert many.data(many.index(1, 0)) == "queued…"
+    # Re-running finished cells takes their verdicts out of the counts.
+    many.update_cells([Cell(c.key, CellStatus.QUEUED) for c in arrived])
+    assert (many.finished, many.total.passed, many.total.judged) == (0, 0, 0)
+    assert all(many.rate(Qt.Orientation.Vertical, n) == (0, 0) for n in range(2500))
+
+
+def test_a_regression_of_many_flips_is_listed_a_slice_per_pass(qtbot) -> None:
+    view = RegressionView()
+    qtbot.addWidget(view)
+    rows = tuple(f"row {n}" for n in range(2500))
+    view.set_matrix({7: "v1", 9: "v2"}, rows, SHAPE.columns, SHAPE.check_names)
+    keys = [CellKey(v, r, c, 0) for v in (7, 9) for r in range(2500) for c in range(2)]
+    cells = [done(k, k.version_id == 7 or k.row % 2 == 1) for k in keys]  # v2 breaks even rows
+    view.show()
+    view.set_cells(cells)
+
+    assert view.flips.rowCount() == 2500  # every flipped case has its row at once...
+    assert (
+        view.flips.item(0, 0).text() == "✗ pass → fail" and view.flips.item(0, 1).text() == "row 0"
+    )
+    assert view.flips.item(FLIP_SLICE, 0) is None  # ...and its texts over the next passes
+    assert "2500 broke" in view.summary.text()
+    qtbot.waitUntil(lambda: view.flips.item(2499, 3) is not None, timeout=5000)
+    assert [view.flips.item(2499, n).text() for n in (1, 2)] == ["row 2498", "mini"]
+
+    # Hidden, nothing is compared until shown again.
+    asked: list[tuple[int, int]] = []
+    view.compare = lambda _cells, a, b: asked.append((a, b))
+    view.hide()
+    view.set_cells(cells[:4])
+    assert asked == []
+    view.show()
+    assert asked == [(7, 9)] and view.flips.rowCount() == 0  # the old list is not kept

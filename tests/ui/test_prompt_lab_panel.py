@@ -172,6 +172,8 @@ def test_the_regression_view_lists_a_flipped_case_with_both_outputs(
 
     view = lab.regression
     assert view.version_a.currentText() == "v1" and view.version_b.currentText() == "v2"
+    # Compared in a worker, then listed.
+    qtbot.waitUntil(lambda: view.flips.item(0, 3) is not None, timeout=WAIT_MS)
     assert view.flips.rowCount() == 1
     assert view.flips.item(0, 0).text() == "✗ pass → fail"
     assert "2+2" in view.flips.item(0, 1).text()
@@ -181,3 +183,27 @@ def test_the_regression_view_lists_a_flipped_case_with_both_outputs(
     summary = view.summary.text()
     assert "1 broke" in summary and "0 fixed" in summary and "2 cases" in summary
     assert "100% (2/2)" in summary and "50% (1/2)" in summary
+
+
+def test_running_a_matrix_stores_and_queues_it_off_the_ui_thread(lab, ctx, server, qtbot) -> None:
+    """The matrix, its pending cells and their marking as queued are written on the store's
+    writer thread: the UI thread's connection only saves the cells as they run."""
+    write_prompt(lab, "Say hello to {{name}}.")
+    fill_dataset(lab, "name", *(f"person {n}" for n in range(30)))
+    server.default = Stream(text="hello")
+    on_ui: list[str] = []
+    ctx.store.db.conn.set_trace_callback(on_ui.append)
+    try:
+        run_matrix(lab, qtbot)
+    finally:
+        ctx.store.db.conn.set_trace_callback(None)
+
+    writes = [s.split("(")[0].strip() for s in on_ui if s.lstrip().startswith(("INSERT", "UPDATE"))]
+    assert not [w for w in writes if "lab_matrices" in w or "lab_datasets" in w]
+    assert not [w for w in writes if w.startswith("UPDATE lab_cells")]  # no per-cell marking
+    assert not [w for w in writes if w.startswith("INSERT INTO lab_cells")]  # no pending rows
+    model = lab.results.grid.grid_model
+    assert model.finished == model.rowCount() * model.columnCount() == 30
+    stored = ctx.store.lab.cells(lab.matrix.id)
+    assert len(stored) == 30 and {c.status for c in stored} == {CellStatus.DONE}
+    assert ctx.store.lab.dataset("people").rows[29] == {"name": "person 29"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QUndoStack
@@ -23,6 +24,9 @@ from workbench.services.tokens import TokenCounter
 from workbench.ui.budget_guard import BudgetGuard
 from workbench.ui.bus import Bus
 from workbench.ui.tasks import BackgroundTasks
+
+if TYPE_CHECKING:
+    from workbench.services.prompt_lab.batch import BatchRunner
 
 LOCAL_MODEL_SETTING = "local/model_path"
 
@@ -44,6 +48,9 @@ class AppContext:
     catalog: ModelCatalog
     runs: RunService  # every run goes through it; it announces each on the bus
     chat: ChatService
+    # The Prompt Lab's Batch API jobs, made when the lab is first built (its imports cost ~100 ms
+    # at start); kept here so a rebuilt lab panel picks up the same batches.
+    batches: BatchRunner | None = None
 
     @classmethod
     def build(cls, paths: DataPaths, store: Store, loop: asyncio.AbstractEventLoop) -> AppContext:

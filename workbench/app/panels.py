@@ -119,10 +119,22 @@ def _gallery(ctx: AppContext) -> Panel:
 
 
 def _prompt_lab(ctx: AppContext) -> Panel:
+    from workbench.services.prompt_lab.batch import BatchRunner
     from workbench.ui.panels.prompt_lab import LabDeps, PromptLabPanel
 
+    if ctx.batches is None:
+        ctx.batches = BatchRunner(ctx.store, ctx.connector)
     return PromptLabPanel(
-        LabDeps(ctx.store, ctx.bus, ctx.tasks, ctx.runs, ctx.catalog, ctx.tokens, ctx.budget)
+        LabDeps(
+            ctx.store,
+            ctx.bus,
+            ctx.tasks,
+            ctx.runs,
+            ctx.catalog,
+            ctx.tokens,
+            ctx.budget,
+            ctx.batches,
+        )
     )
 
 

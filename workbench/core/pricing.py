@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -90,6 +90,7 @@ def price_usage(
     provider_hint: str | None = None,
     *,
     at: datetime | None = None,
+    processing: str | None = None,
 ) -> Price:
     """The cost of one run of any kind, with counts as an OpenAI-compatible `usage` reports them.
 
@@ -98,7 +99,9 @@ def price_usage(
     `cached_tokens` are part of `prompt_tokens`, `reasoning_tokens` part of `completion_tokens`.
     `provider_hint` is a genai-prices provider id ("together", "groq") or the endpoint's base URL;
     when it names a known provider, that provider's prices apply whatever the kind. `at` is when
-    the run happened (prices change over time); None means now.
+    the run happened (prices change over time); None means now. `processing` ("batch") is
+    genai-prices' price context: a model with a price variant for it is charged that variant's
+    rates (see `has_processing_price`); one without is charged its standard rates.
     """
     kind = str(endpoint_kind)
     if kind in LOCAL_KINDS and _on_this_machine(provider_hint):
@@ -109,7 +112,36 @@ def price_usage(
     if found is None:
         return UNKNOWN_PRICE
     provider, info = found
-    return _priced(info, provider, usage, at)
+    return _priced(info, provider, usage, at, _context(processing))
+
+
+def has_processing_price(
+    model: str,
+    endpoint_kind: str,
+    processing: str,
+    provider_hint: str | None = None,
+    *,
+    at: datetime | None = None,
+) -> bool:
+    """Whether genai-prices holds rates of their own for `processing` ("batch") for this model,
+    so `price_usage(..., processing=...)` differs from the standard price where it should."""
+    found = _find_model(model, str(endpoint_kind), provider_hint)
+    if found is None:
+        return False
+    provider, info = found
+    if not any(listed is info for listed in provider.models):
+        return False  # borrowed from another provider's table: genai-prices ignores variants
+    when = at or datetime.now(tz=UTC)
+    context = _context(processing)
+    return any(
+        variant.when.items() <= context.items()
+        and (variant.constraint is None or variant.constraint.active(when))
+        for variant in info.price_variants or ()
+    )
+
+
+def _context(processing: str | None) -> dict[str, str]:
+    return {"processing": processing} if processing else {}
 
 
 def _on_this_machine(base_url: str | None) -> bool:
@@ -166,11 +198,19 @@ def _hinted_provider(snapshot: DataSnapshot, hint: str | None) -> Provider | Non
         return None
 
 
-def _priced(info: ModelInfo, provider: Provider, usage: Usage, at: datetime | None) -> Price:
+def _priced(
+    info: ModelInfo,
+    provider: Provider,
+    usage: Usage,
+    at: datetime | None,
+    context: dict[str, str],
+) -> Price:
     from genai_prices import Usage as PricedUsage
 
     counts = _genai_counts(usage)
-    calc = info.calc_price(PricedUsage(**counts), provider, genai_request_timestamp=at)
+    calc = info.calc_price(
+        PricedUsage(**counts), provider, genai_request_timestamp=at, price_context=context or None
+    )
     if not _has_rates(calc.model_price, counts) and not _is_free_variant(info):
         # genai-prices lists some models with no prices at all: that is missing data, not $0.
         return UNKNOWN_PRICE

@@ -27,6 +27,7 @@ from workbench.core.prompt_lab.model import (
     PromptVersion,
 )
 from workbench.core.prompt_lab.templates import TemplateProblem
+from workbench.services.prompt_lab.batch_cells import UNBATCHED_CHECKS
 from workbench.services.prompt_lab.batch_lines import (
     CHAT_URL,
     MAX_LINES,
@@ -102,6 +103,15 @@ class BatchRunner:
             problem = batch_refusal(self.connector.endpoints.get(column.endpoint_id))
             if problem is not None:
                 return problem
+        for version_id in matrix.version_ids:
+            version = self.store.lab.version(version_id)
+            kinds = {a.kind for a in version.assertions} if version is not None else set()
+            if kinds & UNBATCHED_CHECKS:
+                return (
+                    "A judge or a max-latency check needs each request on its own (a batch has "
+                    "no per-request time, and a judge is a request of its own): run this "
+                    "matrix without the Batch API."
+                )
         return None
 
     async def submit(self, matrix_id: int) -> list[BatchProgress]:

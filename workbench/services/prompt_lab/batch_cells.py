@@ -4,7 +4,13 @@ its checks, or the API's error in the words the chat uses."""
 from __future__ import annotations
 
 from workbench.core.endpoints import Endpoint
-from workbench.core.pricing import PRICED, UNKNOWN_PRICE, Price, price_usage
+from workbench.core.pricing import (
+    PRICED,
+    UNKNOWN_PRICE,
+    Price,
+    has_processing_price,
+    price_usage,
+)
 from workbench.core.prompt_lab.assertions import check
 from workbench.core.prompt_lab.model import (
     AssertionKind,
@@ -19,9 +25,10 @@ from workbench.core.run_errors import describe_http_error
 from workbench.core.runs import RunError, RunKind, RunRecord, RunStatus, RunTimings, Usage
 from workbench.services.prompt_lab.batch_lines import LineResult
 
-# OpenAI bills Batch API requests at half the standard rate, input and output alike. genai-prices
-# holds the same figures as a "processing: batch" variant, which `core.pricing` does not ask for
-# yet; half of its standard price is that variant's price (a test checks the two agree).
+# OpenAI bills Batch API requests at half the standard rate. genai-prices holds its batch rates
+# as a "processing: batch" price variant (its own cached-input rate included, which is not always
+# half); a model it has no batch rates for is charged half its standard price.
+BATCH = "batch"
 BATCH_SHARE = 0.5
 
 NOT_RUN = {
@@ -29,13 +36,16 @@ NOT_RUN = {
     "cancelled": "Not run: the batch was cancelled before this request ran.",
     "failed": "Not run: the batch failed validation",
 }
-# A batch has no per-request latency, and a judge needs a request of its own: those checks are
-# left to the matrix runner.
-_NOT_CHECKED_HERE = frozenset({AssertionKind.JUDGE, AssertionKind.MAX_LATENCY_MS})
+# A batch has no per-request latency, and a judge needs a request of its own: a matrix with
+# these checks is refused a batch (BatchRunner.refusal), so none is skipped unsaid.
+UNBATCHED_CHECKS = frozenset({AssertionKind.JUDGE, AssertionKind.MAX_LATENCY_MS})
 
 
 def batch_price(model: str, endpoint: Endpoint, usage: Usage) -> Price:
-    full = price_usage(model, endpoint.kind, usage, endpoint.base_url or None)
+    hint = endpoint.base_url or None
+    if has_processing_price(model, endpoint.kind, BATCH, hint):
+        return price_usage(model, endpoint.kind, usage, hint, processing=BATCH)
+    full = price_usage(model, endpoint.kind, usage, hint)
     if full.status != PRICED or full.usd is None:
         return full
     return Price(full.usd * BATCH_SHARE, full.status)
@@ -126,5 +136,5 @@ def _checks(
     return tuple(
         check(assertion, index, output, None, cost_usd)
         for index, assertion in enumerate(version.assertions)
-        if assertion.kind not in _NOT_CHECKED_HERE
+        if assertion.kind not in UNBATCHED_CHECKS
     )

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workbench.core.budget import Estimate, combined
+from workbench.core.pricing import Price
 from workbench.core.prompt_lab.judge import judge_turns
 from workbench.core.prompt_lab.model import AssertionKind, Dataset, Matrix, PromptVersion
 from workbench.core.prompt_lab.plan import request_count
 from workbench.core.prompt_lab.templates import TemplateProblem
 from workbench.core.runs import RunKind, RunRequest
+from workbench.services.prompt_lab.batch_cells import BATCH_SHARE
 from workbench.services.prompt_lab.requests import cell_turns, column_params, judge_request
 from workbench.services.run_service import RunService
 from workbench.services.tokens import TokenCounter
@@ -81,6 +83,8 @@ def estimate_matrix(
                     estimates.append(estimate(judged, jcount))
                     tokens += jcount * repeats
     total = combined(estimates, repeats)
+    if matrix.via_batch and total.price.usd is not None:  # the Batch API bills half price
+        total = replace(total, price=Price(total.price.usd * BATCH_SHARE, total.price.status))
     count = request_count(matrix, len(dataset.rows), versions)
     return MatrixEstimate(count, tokens, total)
 

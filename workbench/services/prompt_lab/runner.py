@@ -16,6 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from workbench.core.prompt_lab.model import (
     Cell,
@@ -32,11 +33,29 @@ from workbench.services.prompt_lab.checks import cell_checks
 from workbench.services.prompt_lab.requests import cell_request
 from workbench.services.run_pipeline import REFUSAL_MARK, NoMessageSink, Run, RunOrigin
 from workbench.services.run_service import RunService
+from workbench.services.store.prompt_lab import PromptLabQueries
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    matrix: Matrix
+    dataset: Dataset
+    versions: dict[int, PromptVersion | None]
+    todo: list[CellKey]  # in key order
+    waiting: set[CellKey]  # the same, to look up
+    by_endpoint: dict[str, list[CellKey]]
+    total: int
+    finished: int
+
 
 DEFAULT_CONCURRENCY = 4
+TELL_SLICE = 1000  # cells told of in one loop pass when many are marked at once
 LOCAL_CONCURRENCY = 1
 
 CellListener = Callable[[Cell], None]
+CellsListener = Callable[[list[Cell]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +80,15 @@ class MatrixRunner:
         matrix_id: int,
         on_cell: CellListener = lambda _cell: None,
         clock: Callable[[], float] = time.monotonic,
+        on_cells: CellsListener | None = None,
     ) -> None:
         self.runs = runs
         self.store = runs.store
         self.matrix_id = matrix_id
         self.on_cell = on_cell
+        # Cells marked at once (queued at the start, cancelled at the end) are told in slices
+        # of TELL_SLICE when this is given: a grid takes each slice as one change.
+        self.on_cells = on_cells
         self.clock = clock
         self._finished = 0
         self._total = 0
@@ -106,38 +129,72 @@ class MatrixRunner:
                 raise
 
     async def _run_all(self) -> None:
-        lab = self.store.lab
-        matrix = lab.matrix(self.matrix_id)
-        dataset = lab.matrix_dataset(self.matrix_id)
-        if matrix is None or dataset is None:
+        # The reads, the marking and the planning grow with the matrix (10,000 cells: about
+        # 100 ms), so they run on the store's writer thread, in order with its other writes.
+        plan = await self._on_writer(self._plan)
+        if plan is None:
             raise MatrixMissing(f"There is no matrix {self.matrix_id}.")
-        versions = {v: lab.version(v) for v in matrix.version_ids}
-        states = lab.cell_states(self.matrix_id)
-        todo = [k for k, s in states if not s.finished and s is not CellStatus.BATCHED]
-        self._total = len(states)
-        self._finished = sum(1 for _k, s in states if s.finished)
-        lab.set_status(self.matrix_id, todo, CellStatus.QUEUED)
-        self._waiting = set(todo)
-        for key in todo:  # what they held before (a cancelled stream's run) is replaced
-            self.on_cell(Cell(key, CellStatus.QUEUED))
-        by_endpoint: dict[str, list[CellKey]] = defaultdict(list)
-        for key in todo:
-            by_endpoint[matrix.columns[key.column].endpoint_id].append(key)
+        matrix, todo = plan.matrix, plan.todo
+        self._total, self._finished = plan.total, plan.finished
+        self._waiting = plan.waiting
         started = self.clock()
         try:
+            # What they held before (a cancelled stream's run) is replaced.
+            await self._tell(todo, CellStatus.QUEUED)
             await asyncio.gather(
                 *(
-                    self._endpoint(matrix, dataset, versions, keys, self.limit(matrix, e), started)
-                    for e, keys in by_endpoint.items()
+                    self._endpoint(
+                        matrix, plan.dataset, plan.versions, keys, self.limit(matrix, e), started
+                    )
+                    for e, keys in plan.by_endpoint.items()
                 )
             )
         finally:
-            # Cancelled (or failed) before their turn: still to run, on the next resume.
-            waiting = sorted(self._waiting)
+            # Cancelled (or failed) before their turn: still to run, on the next resume. Cells
+            # given a slot were saved running (or ended), so those still queued are the rest.
+            waiting = [key for key in todo if key in self._waiting]  # in key order
             self._waiting.clear()
-            lab.set_status(self.matrix_id, waiting, CellStatus.CANCELLED)
-            for key in waiting:
-                self.on_cell(Cell(key, CellStatus.CANCELLED))
+            # Shielded: a second cancel must not leave them marked queued.
+            await asyncio.shield(self._cancel_waiting(waiting))
+
+    def _plan(self, lab: PromptLabQueries) -> _Plan | None:
+        """On the writer: what to run, grouped by endpoint; the cells to run marked queued,
+        in one statement."""
+        matrix = lab.matrix(self.matrix_id)
+        dataset = lab.matrix_dataset(self.matrix_id)
+        if matrix is None or dataset is None:
+            return None
+        versions = {v: lab.version(v) for v in matrix.version_ids}
+        states = lab.cell_states(self.matrix_id)
+        lab.queue_unfinished(self.matrix_id)
+        todo = [k for k, s in states if not s.finished and s is not CellStatus.BATCHED]
+        by_endpoint: dict[str, list[CellKey]] = defaultdict(list)
+        for key in todo:
+            by_endpoint[matrix.columns[key.column].endpoint_id].append(key)
+        finished = sum(1 for _k, s in states if s.finished)
+        return _Plan(
+            matrix, dataset, versions, todo, set(todo), dict(by_endpoint), len(states), finished
+        )
+
+    def _on_writer(self, job: Callable[[PromptLabQueries], T]) -> asyncio.Future[T]:
+        return asyncio.wrap_future(self.store.writer.submit(lambda db: job(PromptLabQueries(db))))
+
+    async def _cancel_waiting(self, waiting: list[CellKey]) -> None:
+        await self._on_writer(lambda lab: lab.cancel_queued(self.matrix_id))
+        await self._tell(waiting, CellStatus.CANCELLED)
+
+    async def _tell(self, keys: list[CellKey], status: CellStatus) -> None:
+        """Tells of many cells marked at once, a slice at a time with the loop let run between
+        slices, so no listener holds the loop long whatever the matrix's size."""
+        for start in range(0, len(keys), TELL_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            cells = [Cell(key, status) for key in keys[start : start + TELL_SLICE]]
+            if self.on_cells is not None:
+                self.on_cells(cells)
+            else:
+                for cell in cells:
+                    self.on_cell(cell)
 
     def cancel(self) -> None:
         """Stops the matrix: running answers are stopped, waiting cells stay to run later."""

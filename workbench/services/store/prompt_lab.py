@@ -22,6 +22,7 @@ from workbench.core.prompt_lab.model import (
     Cell,
     CellKey,
     CellStatus,
+    CheckResult,
     Dataset,
     Matrix,
     PromptVersion,
@@ -32,6 +33,8 @@ _CELL_FIELDS = (
     "price_status, run_id, error, checks_json, batch_discount"
 )
 _UNFINISHED = tuple(s.value for s in CellStatus if not s.finished)
+_FINISHED = tuple(s.value for s in CellStatus if s.finished)
+_STATUS = {s.value: s for s in CellStatus}  # a dict lookup, cheaper than CellStatus(text)
 _BATCH_FIELDS = (
     "id",
     "matrix_id",
@@ -206,7 +209,9 @@ class PromptLabQueries:
             'WHERE matrix_id = ? ORDER BY version_id, "row", col, "repeat"',
             [matrix_id],
         )
-        return [_cell(r) for r in rows]
+        # Most cells share a few checks texts ('all passed', 'none yet'): each is decoded once.
+        decoded: dict[str | None, tuple[CheckResult, ...]] = {}
+        return [_cell(r, decoded) for r in rows]
 
     def cell(self, matrix_id: int, key: CellKey) -> Cell | None:
         row = self._db.execute(
@@ -214,7 +219,7 @@ class PromptLabQueries:
             'WHERE matrix_id = ? AND version_id = ? AND "row" = ? AND col = ? AND "repeat" = ?',
             [matrix_id, *_key(key)],
         ).fetchone()
-        return _cell(row) if row else None
+        return _cell(row, {}) if row else None
 
     def save_cell(self, matrix_id: int, cell: Cell) -> None:
         self.save_cells(matrix_id, (cell,))
@@ -236,6 +241,26 @@ class PromptLabQueries:
                 'version_id = ? AND "row" = ? AND col = ? AND "repeat" = ?',
                 [(str(status), utc_now_iso(), matrix_id, *_key(k)) for k in keys],
             )
+
+    def queue_unfinished(self, matrix_id: int) -> int:
+        """Every cell to run (not finished, not waiting in a batch) marked queued, in one
+        statement: a runner starting 10,000 cells. Returns how many."""
+        kept = (*_FINISHED, str(CellStatus.BATCHED))
+        where = f"status NOT IN ({', '.join('?' * len(kept))})"
+        return self._restatus(matrix_id, CellStatus.QUEUED, where, kept)
+
+    def cancel_queued(self, matrix_id: int) -> int:
+        """Cells still queued (a runner stopped before their turn) marked cancelled, to run
+        again on resume. Returns how many."""
+        return self._restatus(matrix_id, CellStatus.CANCELLED, "status = ?", (CellStatus.QUEUED,))
+
+    def _restatus(self, matrix_id: int, status: CellStatus, where: str, args: Sequence[str]) -> int:
+        with self._db.conn:
+            cursor = self._db.execute(
+                f"UPDATE lab_cells SET status = ?, updated_at = ? WHERE matrix_id = ? AND {where}",
+                [str(status), utc_now_iso(), matrix_id, *map(str, args)],
+            )
+        return cursor.rowcount
 
     def unfinished(self, matrix_id: int) -> list[CellKey]:
         """Cells to run (again): anything not done or failed, in key order."""
@@ -362,20 +387,25 @@ def _cell_values(c: Cell) -> tuple[Any, ...]:
     )
 
 
-def _cell(row: Sequence[Any]) -> Cell:
+def _cell(row: Sequence[Any], decoded: dict[str | None, tuple[CheckResult, ...]]) -> Cell:
+    """One row as a Cell. `decoded` memoises checks texts across one read (CheckResults are
+    frozen, so cells may share them)."""
     v, r, col, rep, status, output, lat, queue, pt, ct, cost, price, run_id, err, checks, disc = row
+    found = decoded.get(checks)
+    if found is None:
+        found = decoded[checks] = checks_from_json(checks)
     return Cell(
-        key=CellKey(v, r, col, rep),
-        status=CellStatus(status),
-        output=output or "",
-        latency_ms=lat,
-        queue_ms=queue,
-        prompt_tokens=pt,
-        completion_tokens=ct,
-        cost_usd=cost,
-        price_status=price or "",
-        run_id=run_id,
-        error=err or "",
-        checks=checks_from_json(checks),
-        batch_discount=bool(disc),
+        CellKey(v, r, col, rep),
+        _STATUS[status],
+        output or "",
+        lat,
+        queue,
+        pt,
+        ct,
+        cost,
+        price or "",
+        run_id,
+        err or "",
+        found,
+        bool(disc),
     )

@@ -3,7 +3,9 @@
 Cells live in a dict by key and are formatted only when the view asks, which it does for the
 cells on screen alone: a 10,000-cell grid costs a screenful of formatting per paint. A cell
 arriving from the runner changes that one index (and the pass rate of its row and column
-headers), never the whole model, so the view keeps its scroll position and selection.
+headers, told at most every HEADER_MS: the view re-measures its headers for each), never the
+whole model, so the view keeps its scroll position and selection. Many cells marked at once
+(`update_cells`) are one change over the whole grid.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 
 from workbench.core.prompt_lab.model import Cell, CellKey, CellStatus
 from workbench.ui.panels.prompt_lab import cell_text
@@ -26,6 +35,9 @@ STATUS_ROLE = Role.UserRole + 4  # the CellStatus, or None
 
 _Key = tuple[int, int, int, int]  # version id, row, column, repeat: cheaper to hash than CellKey
 _MARK = {True: "✓ ", False: "✗ "}
+_FINISHED = frozenset(s for s in CellStatus if s.finished)
+BULK_CELLS = 64
+HEADER_MS = 100  # from this many cells at once, one change for the whole grid is cheaper
 
 
 class Shown(NamedTuple):
@@ -76,6 +88,12 @@ class LabGridModel(QAbstractTableModel):
         self.finished = 0
         self._shown: dict[tuple[int, int], Shown] = {}
         self._row_count = self._column_count = 0
+        # Pass rates shown in headers are told at most every HEADER_MS, however fast cells
+        # finish; the counts behind them are always current.
+        self._header_rows: set[int] = set()
+        self._header_columns: set[int] = set()
+        self._headers = QTimer(self, singleShot=True, interval=HEADER_MS)
+        self._headers.timeout.connect(self._tell_headers)
 
     # --- filling -------------------------------------------------------------------------------
     def set_matrix(self, shape: GridShape, cells: list[Cell] | tuple[Cell, ...] = ()) -> None:
@@ -89,6 +107,7 @@ class LabGridModel(QAbstractTableModel):
         self._columns = [_Tally() for _ in range(len(shape.version_ids) * len(shape.columns))]
         self._rows = [_Tally() for _ in range(shape.rows * max(shape.repeats, 1))]
         self.total, self.finished = _Tally(), 0
+        self._header_rows, self._header_columns = set(), set()
         self._fill(shape, cells)
         self.endResetModel()
 
@@ -133,11 +152,62 @@ class LabGridModel(QAbstractTableModel):
         if before is not cell.passed:
             self._count(place, before, -1)
             self._count(place, cell.passed, 1)
-            self.headerDataChanged.emit(Qt.Orientation.Horizontal, place[1], place[1])
-            self.headerDataChanged.emit(Qt.Orientation.Vertical, place[0], place[0])
+            self._header_rows.add(place[0])
+            self._header_columns.add(place[1])
+            if not self._headers.isActive():
+                self._headers.start()
         self._shown.pop(place, None)
         index = self.index(*place)
         self.dataChanged.emit(index, index)
+
+    def update_cells(self, cells: list[Cell]) -> None:
+        """Many cells at once (a runner marking 10,000 queued): counted in one loop, then one
+        change over the grid and its headers, instead of a signal per cell."""
+        if len(cells) < BULK_CELLS:
+            for cell in cells:
+                self.update_cell(cell)
+            return
+        store, finished, version_at = self._cells, self.finished, self._version_at
+        shape = self.shape
+        rows, width, repeats = shape.rows, len(shape.columns), max(shape.repeats, 1)
+        for cell in cells:  # a tight loop: a verdict is looked at only if one can change
+            k = cell.key
+            version = version_at.get(k.version_id)
+            row, column, repeat = k.row, k.column, k.repeat
+            if version is None or not (0 <= row < rows and 0 <= column < width):
+                continue
+            if not 0 <= repeat < repeats:
+                continue
+            key = (k.version_id, row, column, repeat)
+            old = store.get(key)
+            store[key] = cell
+            now_done = cell.status in _FINISHED
+            was_done = old is not None and old.status in _FINISHED
+            if now_done or was_done:
+                finished += now_done - was_done
+                before = old.passed if was_done and old is not None else None
+                if before is not cell.passed:
+                    place = (row * repeats + repeat, version * width + column)
+                    self._count(place, before, -1)
+                    self._count(place, cell.passed, 1)
+        self.finished = finished
+        self._shown.clear()
+        self._header_rows, self._header_columns = set(), set()  # all told just below
+        if self._row_count and self._column_count:
+            last_row, last_column = self._row_count - 1, self._column_count - 1
+            self.dataChanged.emit(self.index(0, 0), self.index(last_row, last_column))
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, last_column)
+            self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, last_row)
+
+    def _tell_headers(self) -> None:
+        """The headers whose pass rates changed since the last time, in one signal each way:
+        every header change makes the view measure its headers and repaint (about 10 ms)."""
+        rows, columns = self._header_rows, self._header_columns
+        self._header_rows, self._header_columns = set(), set()
+        if columns:
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, min(columns), max(columns))
+        if rows:
+            self.headerDataChanged.emit(Qt.Orientation.Vertical, min(rows), max(rows))
 
     def cells(self) -> list[Cell]:
         return list(self._cells.values())

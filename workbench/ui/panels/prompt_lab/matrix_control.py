@@ -13,16 +13,17 @@ from shiboken6 import Shiboken
 from workbench.core.prompt_lab.assertions import describe
 from workbench.core.prompt_lab.model import (
     Cell,
-    CellStatus,
     Dataset,
     Matrix,
     ModelColumn,
     PromptVersion,
 )
-from workbench.core.prompt_lab.plan import plan_cells, plan_problems
+from workbench.core.prompt_lab.plan import plan_problems
 from workbench.services.prompt_lab.estimate import MatrixEstimate, estimate_matrix_async
-from workbench.services.prompt_lab.matrices import MatrixProblem, new_matrix
+from workbench.services.prompt_lab.matrices import MatrixProblem, store_matrix
 from workbench.services.prompt_lab.runner import MatrixRunner
+from workbench.services.store.errors import StoreError
+from workbench.services.store.prompt_lab import PromptLabQueries
 from workbench.ui.panels.prompt_lab.grid_model import GridShape
 
 if TYPE_CHECKING:
@@ -65,6 +66,13 @@ def describe_shape(
         row_labels=row_labels,
         check_names={v.id: tuple(map(describe, v.assertions)) for v in versions if v.id},
     )
+
+
+def read_shape(lab: PromptLabQueries, matrix: Matrix) -> GridShape:
+    """In a worker: the grid's axes, from the matrix's versions and its dataset snapshot (a
+    1,000-row dataset is JSON to decode, and row labels to make)."""
+    versions = [v for v in map(lab.version, matrix.version_ids) if v is not None]
+    return describe_shape(matrix, versions, lab.matrix_dataset(matrix.id or 0))
 
 
 def _column_title(column: ModelColumn, columns: tuple[ModelColumn, ...]) -> str:
@@ -135,8 +143,11 @@ class MatrixControl(QObject):
             columns,
             panel.models.repeats.value(),
             panel.models.concurrency(),
+            via_batch=panel.batch.chosen(),
         )
         panel.progress_text.setText("Counting tokens for the estimate…")
+        # Until this matrix runs, Cancel stops the estimate or the storing, not an old runner.
+        self.runner = None
         self._task = deps.tasks.start(
             "Estimating the matrix", self._estimate(matrix, versions, dataset)
         )
@@ -168,31 +179,54 @@ class MatrixControl(QObject):
         panel, deps = self.panel, self.panel.deps
         self.last_estimate = estimate
         panel.progress_text.setText("")
-        if not self._confirm(estimate):
+        if not self._confirm(estimate, matrix.via_batch):
             self._say("Not run.")
             return
         guard = deps.budget
         if guard is not None and not guard.allows(panel, lambda: [estimate.estimate], 1, self._say):
             return
+        # 10,000 pending cells take longer to write than a frame: the store's writer does it.
+        self._task = deps.tasks.start("Storing the matrix", self._store(matrix, versions, dataset))
+        panel.set_busy(True)
+
+    async def _store(self, matrix: Matrix, versions: list[PromptVersion], dataset: Dataset) -> None:
+        store = self.panel.deps.store
+        problem: Exception | None = None
         try:
-            deps.store.lab.save_dataset(dataset)
-            saved = new_matrix(
-                deps.store,
-                matrix.name,
-                versions,
-                dataset,
-                matrix.columns,
-                matrix.repeats,
-                matrix.concurrency,
-            )
-        except (MatrixProblem, ValueError) as problem:
+            with store.failures():
+                saved = await store_matrix(
+                    store,
+                    matrix.name,
+                    versions,
+                    dataset,
+                    matrix.columns,
+                    matrix.repeats,
+                    matrix.concurrency,
+                    via_batch=matrix.via_batch,
+                    keep_dataset=True,
+                )
+        except (MatrixProblem, StoreError, ValueError) as exc:
+            problem = exc
+        finally:
+            if Shiboken.isValid(self):
+                self._task = None
+                self.panel.set_busy(False)
+        if not Shiboken.isValid(self):
+            return
+        self.panel.dataset.refresh_names()
+        if problem is not None:
             self._say(f"Not run: {problem}")
             return
-        panel.dataset.refresh_names()
-        cells = [Cell(key, CellStatus.PENDING) for key in plan_cells(saved, len(dataset.rows))]
-        self._start(saved, cells)
+        if saved.via_batch:  # sent as Batch API jobs instead, and followed there
+            self.panel.batch.submit(saved)
+            return
+        shape = await asyncio.to_thread(read_shape, store.lab, saved)
+        if Shiboken.isValid(self) and not self.running:
+            # No cells yet: the grid shows a cell it has not heard of as pending, and the
+            # runner tells it of every cell (queued) as it starts.
+            self._start(saved, [], shape)
 
-    def _confirm(self, estimate: MatrixEstimate) -> bool:
+    def _confirm(self, estimate: MatrixEstimate, via_batch: bool = False) -> bool:
         box = QMessageBox(self.panel)
         box.setObjectName("lab.run_question")
         box.setIcon(QMessageBox.Icon.Question)
@@ -201,6 +235,7 @@ class MatrixControl(QObject):
         box.setInformativeText(
             f"{estimate.prompt_tokens:,} prompt tokens in all.\n"
             f"Cost: {estimate.estimate.describe()}."
+            + ("\nThrough the Batch API: half price, results within 24 h." if via_batch else "")
         )
         go = box.addButton(RUN, QMessageBox.ButtonRole.AcceptRole)
         box.addButton(DONT_RUN, QMessageBox.ButtonRole.RejectRole)
@@ -208,11 +243,13 @@ class MatrixControl(QObject):
         box.exec()
         return box.clickedButton() is go
 
-    def _start(self, matrix: Matrix, cells: list[Cell]) -> None:
+    def _start(self, matrix: Matrix, cells: list[Cell], shape: GridShape) -> None:
         panel = self.panel
         self.matrix = matrix
-        panel.show_matrix(matrix, cells)
-        self.runner = MatrixRunner(panel.deps.runs, matrix.id or 0, on_cell=self._on_cell)
+        panel.show_matrix(matrix, cells, shape)
+        self.runner = MatrixRunner(
+            panel.deps.runs, matrix.id or 0, on_cell=self._on_cell, on_cells=self._on_cells
+        )
         self._task = panel.deps.tasks.start("Running the matrix", self._execute(self.runner))
         panel.set_busy(True)
         panel.tabs.setCurrentWidget(panel.results)
@@ -240,6 +277,13 @@ class MatrixControl(QObject):
             if not self._progress.isActive():
                 self._progress.start()
 
+    def _on_cells(self, cells: list[Cell]) -> None:
+        """Many cells marked at once (queued at the start, cancelled at the end): one change."""
+        if Shiboken.isValid(self):
+            self.panel.results.grid.grid_model.update_cells(cells)
+            if not self._progress.isActive():
+                self._progress.start()
+
     def cancel(self) -> None:
         if self._task is None:
             return
@@ -253,8 +297,12 @@ class MatrixControl(QObject):
     def resume(self) -> None:
         if self.running or self.matrix is None:
             return
+        if self.matrix.via_batch:  # chosen to run as Batch API jobs: its unfinished cells too
+            self.panel.batch.submit(self.matrix)
+            return
         self._say(f"Resuming matrix #{self.matrix.id}: only its unfinished cells are sent.")
-        self._start(self.matrix, self.panel.results.grid.grid_model.cells())
+        model = self.panel.results.grid.grid_model
+        self._start(self.matrix, model.cells(), model.shape)
 
     def abandon(self) -> None:
         if self.runner is not None:
@@ -266,12 +314,21 @@ class MatrixControl(QObject):
 
     async def _open(self, matrix_id: int) -> None:
         lab = self.panel.deps.store.lab
-        matrix = lab.matrix(matrix_id)
-        if matrix is None:
+        # 10,000 cells take about 100 ms to read and decode: off the UI thread, with the rest.
+        found = await asyncio.to_thread(_read_matrix, lab, matrix_id)
+        if found is None:
             return
-        # 10,000 cells take about 100 ms to read and decode: off the UI thread.
-        cells = await asyncio.to_thread(lab.cells, matrix_id)
+        matrix, cells, shape = found
         if Shiboken.isValid(self) and not self.running:
             self.matrix, self.runner = matrix, None
-            self.panel.show_matrix(matrix, cells)
+            self.panel.show_matrix(matrix, cells, shape)
             self.panel.tabs.setCurrentWidget(self.panel.results)
+
+
+def _read_matrix(
+    lab: PromptLabQueries, matrix_id: int
+) -> tuple[Matrix, list[Cell], GridShape] | None:
+    matrix = lab.matrix(matrix_id)
+    if matrix is None:
+        return None
+    return matrix, lab.cells(matrix_id), read_shape(lab, matrix)

@@ -27,16 +27,20 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 
 from workbench.core.prompt_lab.model import Cell, Matrix
+from workbench.core.prompt_lab.results import regression
 from workbench.services.model_catalog import ModelCatalog
+from workbench.services.prompt_lab.batch import BatchRunner
 from workbench.services.run_service import RunService
 from workbench.services.store import Store
 from workbench.services.tokens import TokenCounter
 from workbench.ui.bus import Bus
 from workbench.ui.panel_contract import Panel
 from workbench.ui.panels.prompt_lab import grid_export
+from workbench.ui.panels.prompt_lab.batch_controls import BatchControls
 from workbench.ui.panels.prompt_lab.columns_editor import ColumnsEditor
 from workbench.ui.panels.prompt_lab.dataset_editor import DatasetEditor
-from workbench.ui.panels.prompt_lab.matrix_control import MatrixControl, describe_shape
+from workbench.ui.panels.prompt_lab.grid_model import GridShape
+from workbench.ui.panels.prompt_lab.matrix_control import MatrixControl
 from workbench.ui.panels.prompt_lab.prompt_editor import PromptEditor
 from workbench.ui.panels.prompt_lab.regression_view import RegressionView
 from workbench.ui.panels.prompt_lab.results_view import ResultsView
@@ -55,6 +59,7 @@ class LabDeps:
     catalog: ModelCatalog
     tokens: TokenCounter
     budget: Any = None  # ui.budget_guard.BudgetGuard, asked before money is spent
+    batches: BatchRunner | None = None  # the app's Batch API jobs; None: the panel makes one
 
 
 class PromptLabPanel(Panel):
@@ -68,6 +73,7 @@ class PromptLabPanel(Panel):
         self.models = ColumnsEditor(deps.runs, deps.catalog, deps.tasks, self)
         self.results = ResultsView(deps.bus, self)
         self.regression = RegressionView(self)
+        self.regression.compare = self._compare_versions
         self.tabs = QTabWidget(self, objectName="lab_tabs")
         self.tabs.addTab(self.prompt, "1 Prompt")
         self.tabs.addTab(self.dataset, "2 Dataset")
@@ -106,6 +112,10 @@ class PromptLabPanel(Panel):
         layout.addWidget(self.tabs, 1)
 
         self.control = MatrixControl(self)
+        runner = deps.batches or BatchRunner(deps.store, deps.runs.connector)
+        self.batch = BatchControls(self, runner)
+        bar.insertWidget(bar.indexOf(self.run_button) + 1, self.batch.choice)
+        layout.insertWidget(1, self.batch.status)
         for part in (self.prompt, self.dataset, self.models):
             part.status.connect(self.status_message)
         self.prompt.checks.changed.connect(self._variables_to_dataset)
@@ -118,7 +128,9 @@ class PromptLabPanel(Panel):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.models.add_column()
         self.refresh_saved()
+        self.batch.update_choice()
         self.set_busy(False)
+        self.batch.resume()  # batches the last session left running
 
     def sizeHint(self) -> QSize:
         # A grid needs room: the window gives a dock at least its hint where the chat can spare it.
@@ -157,12 +169,9 @@ class PromptLabPanel(Panel):
             return None
         return self.control.open(matrix_id)
 
-    def show_matrix(self, matrix: Matrix, cells: list[Cell]) -> None:
-        """The grid, regression and the models tab for `matrix` (called by the control)."""
-        lab = self.deps.store.lab
-        versions = [v for v in map(lab.version, matrix.version_ids) if v is not None]
-        dataset = lab.matrix_dataset(matrix.id or 0)
-        shape = describe_shape(matrix, versions, dataset)
+    def show_matrix(self, matrix: Matrix, cells: list[Cell], shape: GridShape) -> None:
+        """The grid, regression and the models tab for `matrix` (called by the control, with
+        the axes read in a worker: `matrix_control.read_shape`)."""
         self.results.grid.grid_model.set_matrix(shape, cells)
         self.results.show_cell(None)
         labels = dict(zip(shape.version_ids, shape.version_labels, strict=True))
@@ -186,10 +195,16 @@ class PromptLabPanel(Panel):
             f"{model.total.passed}/{model.total.judged} pass" if model.total.judged else "",
         ]
         unfinished = model.finished < total
-        if unfinished and not self.running and self.matrix is not None:
+        batches = len(self.batch.open_here())  # the shown matrix's Batch API jobs still open
+        if batches:
+            parts.append(f"{total - model.finished} waiting in {batches} batch job(s)")
+        elif unfinished and not self.running and self.matrix is not None:
             parts.append(f"{total - model.finished} unfinished: Resume runs them")
         self.progress_text.setText(" · ".join(p for p in parts if p))
-        self.resume_button.setEnabled(not self.running and self.matrix is not None and unfinished)
+        self.resume_button.setEnabled(
+            not self.running and self.matrix is not None and unfinished and not batches
+        )
+        self.cancel_button.setEnabled(self.running or bool(batches))
 
     def set_busy(self, busy: bool) -> None:
         self.run_button.setEnabled(not busy)
@@ -207,12 +222,23 @@ class PromptLabPanel(Panel):
 
     def shutdown(self) -> None:
         self.control.abandon()
+        self.batch.abandon()
 
     def _variables_to_dataset(self) -> None:
         """The dataset's columns follow the template's variables (none are taken away)."""
         names = tuple(self.prompt.variables.fields)
         if names:
             self.dataset.ensure_columns(names)
+
+    def _compare_versions(self, cells: list[Cell], version_a: int, version_b: int) -> None:
+        """The regression view's comparison, in a worker: 10,000 cells take about 60 ms."""
+
+        async def compare() -> None:
+            result = await asyncio.to_thread(regression, cells, version_a, version_b)
+            if Shiboken.isValid(self):
+                self.regression.show_result(result, cells)
+
+        self.deps.tasks.start("Comparing two versions", compare(), quiet=True)
 
     def _tab_changed(self, index: int) -> None:
         if index == REGRESSION_TAB:
@@ -234,15 +260,16 @@ class PromptLabPanel(Panel):
         matrix = self.matrix
         if matrix is None:
             return None
-        dataset = self.deps.store.lab.matrix_dataset(matrix.id or 0)
-        if dataset is None:
-            return None
+        lab = self.deps.store.lab
         shape = self.results.grid.grid_model.shape
         labels = dict(zip(shape.version_ids, shape.version_labels, strict=True))
         cells = self.results.grid.grid_model.cells()
         jsonl = path.suffix.lower() in (".jsonl", ".ndjson")
 
-        def write() -> int:
+        def write() -> int:  # in a worker: the dataset snapshot is read and decoded here too
+            dataset = lab.matrix_dataset(matrix.id or 0)
+            if dataset is None:
+                return 0
             rows = grid_export.records(matrix, dataset, cells, labels, shape.check_names)
             text = grid_export.to_jsonl(rows) if jsonl else grid_export.to_csv(rows, dataset)
             path.write_text(text, encoding="utf-8")

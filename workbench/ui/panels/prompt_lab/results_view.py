@@ -97,10 +97,11 @@ class ResultsView(QWidget):
         if cell is not None and cell.run_id is not None:
             self._bus.run_selected.emit(cell.run_id)
 
-    def _cell_changed(self, top_left, _bottom_right, _roles=()) -> None:
-        """The shown cell finished while on screen: show what it is now."""
+    def _cell_changed(self, _top_left, _bottom_right, _roles=()) -> None:
+        """The shown cell changed while on screen (alone, or among many marked at once): show
+        what it is now. One lookup, whatever the range."""
         if self.cell is None:
             return
-        now = self.grid.grid_model.cell_at(top_left)
-        if now is not None and now.key == self.cell.key and now is not self.cell:
+        now = self.grid.grid_model.cell(self.cell.key)
+        if now is not None and now is not self.cell:
             self.show_cell(now)
