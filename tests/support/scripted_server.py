@@ -1057,6 +1057,11 @@ class ScriptedServer:
 
     # ----- scripting
 
+    def chat_bodies(self) -> list[dict[str, Any]]:
+        """The bodies of the chat completions asked for, in order (a model list the app asks
+        for meanwhile is not one of them)."""
+        return [r.body for r in self.requests if r.path.endswith("/chat/completions") and r.body]
+
     def script(self, route: str, *responses: Response) -> None:
         """Queue answers for a route ("chat", "models" or "any"), consumed one per request.
 

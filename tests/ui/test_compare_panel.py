@@ -120,7 +120,7 @@ def test_an_answer_goes_into_the_chat_as_a_branch(compare, ctx, endpoints, serve
     server.script("chat", Stream(text="Take the train."), Stream(text="Fly."))
     compare.with_history.setChecked(True)
     _run(compare, qtbot, "How do I get there?")
-    sent = server.requests[-1].body["messages"]
+    sent = server.chat_bodies()[-1]["messages"]
     assert [m["content"] for m in sent] == ["Plan a trip", "Go to Lyon.", "How do I get there?"]
 
     for column in compare.columns:
@@ -146,7 +146,7 @@ def test_a_fresh_comparison_sent_to_the_chat_starts_a_session(
     server.script("chat", Stream(text="Hello."))
     second_server.script("chat", Stream(text="Bonjour."))
     _run(compare, qtbot, "Greet me")
-    assert second_server.requests[-1].body["messages"][0] == {
+    assert second_server.chat_bodies()[-1]["messages"][0] == {
         "role": "system",
         "content": "Answer in French.",
     }
@@ -242,7 +242,7 @@ def test_a_clicked_column_answer_shows_in_the_heatmap_and_inspector(
     server.script("chat", Stream(recording="83b060bae42eb41c"))
     second_server.script("chat", Stream(text="No logprobs here."))
     _run(compare, qtbot, "Anything")
-    sent = server.requests[-1].body
+    sent = server.chat_bodies()[-1]
     assert sent["logprobs"] is True and sent["top_logprobs"] == 5
 
     first = compare.columns[0]

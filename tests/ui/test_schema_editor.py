@@ -240,7 +240,7 @@ def test_use_in_chat_sets_the_chats_schema_and_is_sent(ctx, server, qtbot) -> No
     assert json.loads(window.chat.params.json_schema.toPlainText()) == schema
     server.script("chat", Stream(text='{"order_id": "A1"}'))
     type_and_send(qtbot, window, "Read this order")
-    sent = server.requests[-1].body["response_format"]
+    sent = server.chat_bodies()[-1]["response_format"]
     assert sent["type"] == "json_schema"
     assert sent["json_schema"]["strict"] is True and sent["json_schema"]["schema"] == schema
 
